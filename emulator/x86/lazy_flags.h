@@ -34,12 +34,20 @@ namespace dynemu::x86 {
 //  Rcr    result       old EFLAGS, but bit 0 = the NEW CF   count (masked, != 0)
 //  Shld   result       original destination    count (masked, != 0)
 //  Shrd   result       original destination    count (masked, != 0)
-//  Mul    low half     high half               -            (unsigned MUL)
-//  Imul   low half     high half               -            (all IMUL forms)
-//  Bsf    source operand old EFLAGS            -            (BSF/BSR: ZF = source == 0)
+//  Mul    low half     high half               old EFLAGS   (unsigned MUL)
+//  Imul   low half     high half               old EFLAGS   (all IMUL forms)
+//  Bsf    destination after the insn   source operand  -   (BSF/BSR)
+//  Bt     tested bit (0/1)  old EFLAGS         -            (BT BTS BTR BTC)
 //
-// A count-0 shift or rotate leaves all flags unchanged: the translator then
-// must not set cc (the IR's SetCcIf does this for variable counts).
+// "old EFLAGS" is the materialized EFLAGS before the instruction
+// (Builder::eflags()): this host (AMD) leaves SF ZF AF PF unchanged on
+// MUL/IMUL and all but CF on BT*, so they must be carried along.
+//
+// A shift or rotate whose count (after masking to 5 bits) is 0 leaves all
+// flags unchanged: the translator then must not set cc (the IR's SetCcIf
+// does this for variable counts). RCL/RCR with a nonzero count that is a
+// multiple of 9 (8-bit) or 17 (16-bit) still set OF on this host: set cc
+// with the unchanged CF in bit 0 of src.
 //
 // Size-less kinds:
 //  Eflags: the flags are already materialized: src holds them (only the six
@@ -64,7 +72,8 @@ namespace dynemu::x86 {
   X(Shrd)                  \
   X(Mul)                   \
   X(Imul)                  \
-  X(Bsf)
+  X(Bsf)                   \
+  X(Bt)
 
 enum class CcKind : uint8_t {
 #define X(k) k,
