@@ -131,6 +131,15 @@ bool translate_x87(Translator& t, const Insn& insn) {
   const ir::Value ea = t.effective_address(insn);
   const ir::Value addr = t.linear(insn.mem.seg, ea);
   const unsigned reg = (insn.modrm >> 3) & 7;
+
+  // FNSTCW m2byte (D9 /7), FNSTSW m2byte (DD /7): no-wait control
+  // instructions that only copy a word out; no host work needed. (gcc emits
+  // FNSTCW for every float-to-int conversion.)
+  if ((op == 0xd9 || op == 0xdd) && reg == 7) {
+    const uint32_t field = op == 0xd9 ? offsetof(FpuState, control) : offsetof(FpuState, status);
+    b.store_sized(addr, b.get_state(offsetof(CpuState, fpu) + field, 2), 2);
+    return true;
+  }
   // Stores that change the stack or the unit before storing (FSTP, FISTP,
   // FBSTP, FNSTENV, FNSAVE) must not fault after the helper ran.
   const bool changes_state =
