@@ -81,6 +81,14 @@ X87ImageFormat image_format(const Translator& t, const Insn& insn) {
   return real ? X87ImageFormat::Real32 : X87ImageFormat::Protected32;
 }
 
+// The paths below that skip the helper still raise #NM where it would:
+// CR0.EM or CR0.TS set (a guest OS switching FPU contexts lazily).
+void fault_if_no_fpu(Translator& t) {
+  ir::Builder& b = t.ir();
+  const ir::Value cr0 = b.get_state(offsetof(CpuState, cr), 4);
+  t.fault_if(b.and_(cr0, fpu::kCr0Em | fpu::kCr0Ts), 7);
+}
+
 ir::Value call_x87(Translator& t, const fpu::X87Insn& in, uint32_t eip, ir::Value ea, bool flags) {
   ir::Builder& b = t.ir();
   return b.call(flags ? kX87FlagsHelper : kX87Helper, {b.imm32(in.pack()), b.imm32(eip), ea});
@@ -117,6 +125,7 @@ bool translate_x87(Translator& t, const Insn& insn) {
 
   // FNSTSW AX (DF E0): no-wait, no host work: AX = status word.
   if (form.has(fpu::kX87WritesAx)) {
+    fault_if_no_fpu(t);
     b.set_reg(kEax, 2, b.get_state(offsetof(CpuState, fpu) + offsetof(FpuState, status), 2));
     return true;
   }
@@ -137,6 +146,7 @@ bool translate_x87(Translator& t, const Insn& insn) {
   // FNSTCW for every float-to-int conversion.)
   if ((op == 0xd9 || op == 0xdd) && reg == 7) {
     const uint32_t field = op == 0xd9 ? offsetof(FpuState, control) : offsetof(FpuState, status);
+    fault_if_no_fpu(t);
     b.store_sized(addr, b.get_state(offsetof(CpuState, fpu) + field, 2), 2);
     return true;
   }

@@ -133,5 +133,18 @@ TEST(FpuExec, FxsaveNeedsSixteenByteAlignmentAndFisttpIsUndefined) {
   EXPECT_EQ(run(cpu, 0xd9, 0xd1), kX87RaiseUd);  // reserved
 }
 
+TEST(FpuExec, Cr0EmOrTsRaisesNm) {
+  CpuState cpu = cpu_with({kOne});
+  cpu.cr[0] = kCr0Ts;
+  EXPECT_EQ(run(cpu, 0xd8, 0xc0), kX87RaiseNm);
+  EXPECT_EQ(run(cpu, 0x9b, 0), kX87Done);  // FWAIT: only with MP and TS
+  cpu.cr[0] = kCr0Ts | kCr0Mp;
+  EXPECT_EQ(run(cpu, 0x9b, 0), kX87RaiseNm);
+  cpu.cr[0] = kCr0Em;
+  EXPECT_EQ(run(cpu, 0xdb, 0xe3), kX87RaiseNm);
+  EXPECT_EQ(x87_execute(cpu, X87Insn{0xae, 0x00}.pack(), 0, 0), kX87RaiseUd);
+  EXPECT_EQ(cpu.fpu.st[0].sign_exponent, 0x3fff);  // untouched
+}
+
 }  // namespace
 }  // namespace dynemu::x86::fpu

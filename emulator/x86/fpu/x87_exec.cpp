@@ -51,6 +51,8 @@ bool run_store(FpuState& f, uint8_t op, uint8_t reg, unsigned bytes) {
 uint32_t execute_fxsr(CpuState& cpu, const X87Insn& in, uint32_t ea) {
   const unsigned reg = (in.modrm >> 3) & 7;
   if (in.modrm >= 0xc0 || reg > 1) return kX87RaiseUd;
+  if (cpu.cr[0] & kCr0Em) return kX87RaiseUd;
+  if (cpu.cr[0] & kCr0Ts) return kX87RaiseNm;
   if (ea & 15) return kX87RaiseGp;
   if (reg == 0)
     store_fxsave(cpu.fpu, cpu.fpu.operand);
@@ -66,12 +68,17 @@ uint32_t x87_execute(CpuState& cpu, uint32_t packed_insn, uint32_t eip, uint32_t
   FpuState& f = cpu.fpu;
 
   // FWAIT (9B): only checks for a pending exception.
-  if (in.op == 0x9b) return f.exception_pending() ? kX87RaiseMf : kX87Done;
+  if (in.op == 0x9b) {
+    if ((cpu.cr[0] & (kCr0Mp | kCr0Ts)) == (kCr0Mp | kCr0Ts)) return kX87RaiseNm;
+    return f.exception_pending() ? kX87RaiseMf : kX87Done;
+  }
   if (in.op == 0xae) return execute_fxsr(cpu, in, ea);
   if (in.op < 0xd8 || in.op > 0xdf) return kX87RaiseUd;
 
   const X87Form form = x87_form(in.op, in.modrm);
   if (!form.valid()) return kX87RaiseUd;
+  // #NM before #MF: an OS switching FPU contexts lazily sets TS.
+  if (cpu.cr[0] & (kCr0Em | kCr0Ts)) return kX87RaiseNm;
   if (form.has(kX87Waiting) && f.exception_pending()) return kX87RaiseMf;
 
   // The host's images carry the host's instruction and data pointers: keep

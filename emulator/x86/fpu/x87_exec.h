@@ -28,6 +28,7 @@ enum X87Outcome : uint32_t {
   kX87Done = 0,      // finished; perform the operand store if the form has one
   kX87NoStore = 1,   // finished, but an unmasked exception suppressed the store
   kX87RaiseUd = 6,   // raise #UD at this instruction (nothing changed)
+  kX87RaiseNm = 7,   // raise #NM: CR0.EM or CR0.TS (the OS's lazy FPU switching)
   kX87RaiseMf = 16,  // raise #MF at this instruction: an unmasked exception was pending
   kX87RaiseGp = 13,  // raise #GP(0): misaligned FXSAVE/FXRSTOR operand
 };
@@ -41,5 +42,8 @@ enum X87Outcome : uint32_t {
 // FCMOVcc reads and FCOMI writes the guest EFLAGS through read_eflags /
 // write_eflags; FNSTSW AX writes AX.
 uint32_t x87_execute(CpuState& cpu, uint32_t packed_insn, uint32_t eip, uint32_t ea);
+
+// CR0 bits that make x87 instructions fault (SDM vol. 3, 2.5, table 2-2).
+inline constexpr uint32_t kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr0Ts = 1u << 3;
 
 }  // namespace dynemu::x86::fpu
