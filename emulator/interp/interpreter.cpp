@@ -1,0 +1,318 @@
+#include "emulator/interp/interpreter.h"
+
+#include <cassert>
+#include <cstring>
+
+#include "emulator/core/bits.h"
+#include "emulator/ir/semantics.h"
+#include "emulator/x86/lazy_flags.h"
+
+namespace dynemu::interp {
+
+using ir::Opcode;
+
+Program Program::compile(const ir::Block& block) {
+  Program p;
+  const auto n = static_cast<uint32_t>(block.temp_types.size());
+  const auto zero = static_cast<uint16_t>(n), scratch = static_cast<uint16_t>(n + 1);
+  p.m_num_slots = n + 2;
+  p.m_ops.reserve(block.insts.size());
+  auto slot = [&](ir::Value v) { return v.valid() ? v.id : zero; };
+  for (const ir::Inst& inst : block.insts) {
+    Op op{};
+    op.code = static_cast<uint16_t>(inst.op);
+    op.dst = inst.dst.valid() ? inst.dst.id : scratch;
+    op.a = slot(inst.args[0]);
+    op.b = slot(inst.args[1]);
+    op.c = slot(inst.args[2]);
+    op.d = slot(inst.args[3]);
+    op.aux = inst.aux;
+    op.imm = inst.op == Opcode::Call ? reinterpret_cast<uint64_t>(inst.helper) : inst.imm;
+    p.m_ops.push_back(op);
+  }
+  return p;
+}
+
+namespace {
+
+// What one step sees. `leave` ops fill `exit` and return true.
+struct Ctx {
+  ir::GuestEnv& env;
+  x86::CpuState& s;
+  uint8_t* mem;
+  uint64_t* t;
+  BlockExit exit;
+};
+
+#define ALWAYS_INLINE [[gnu::always_inline]] inline
+
+// The meaning of op kOp. Pure ops come from ir::pure_op (semantics.h); every
+// op with effects has an explicit specialization below. Returns true when
+// the block is left.
+template <Opcode kOp>
+ALWAYS_INLINE bool step(Ctx& c, const Op& op) {
+  static_assert(ir::is_pure(kOp), "an op with effects needs its own step<>");
+  c.t[op.dst] = ir::pure_op<kOp>(c.t[op.a], c.t[op.b], c.t[op.c], op.imm);
+  return false;
+}
+
+uint8_t* state_ptr(x86::CpuState& s, uint64_t off) {
+  return reinterpret_cast<uint8_t*>(&s) + off;
+}
+
+template <>
+ALWAYS_INLINE bool step<Opcode::GetGpr>(Ctx& c, const Op& op) {
+  c.t[op.dst] = c.s.gpr[op.imm];
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::SetGpr>(Ctx& c, const Op& op) {
+  c.s.gpr[op.imm] = static_cast<uint32_t>(c.t[op.a]);
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::GetSegBase>(Ctx& c, const Op& op) {
+  c.t[op.dst] = c.s.seg[op.imm].base;
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::GetState8>(Ctx& c, const Op& op) {
+  c.t[op.dst] = *state_ptr(c.s, op.imm);
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::GetState16>(Ctx& c, const Op& op) {
+  c.t[op.dst] = load_le<uint16_t>(state_ptr(c.s, op.imm));
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::GetState32>(Ctx& c, const Op& op) {
+  c.t[op.dst] = load_le<uint32_t>(state_ptr(c.s, op.imm));
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::SetState8>(Ctx& c, const Op& op) {
+  *state_ptr(c.s, op.imm) = static_cast<uint8_t>(c.t[op.a]);
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::SetState16>(Ctx& c, const Op& op) {
+  store_le<uint16_t>(state_ptr(c.s, op.imm), static_cast<uint16_t>(c.t[op.a]));
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::SetState32>(Ctx& c, const Op& op) {
+  store_le<uint32_t>(state_ptr(c.s, op.imm), static_cast<uint32_t>(c.t[op.a]));
+  return false;
+}
+
+ALWAYS_INLINE bool divide(Ctx& c, const Op& op, bool is_signed) {
+  const auto r = ir::div_op(is_signed, c.t[op.a], static_cast<uint32_t>(c.t[op.b]), op.imm);
+  if (!r) {
+    c.env.raise(0);  // #DE at the current instruction
+    c.exit = {ExitKind::Exception, 0};
+    return true;
+  }
+  c.t[op.dst] = *r;
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::DivU>(Ctx& c, const Op& op) {
+  return divide(c, op, false);
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::DivS>(Ctx& c, const Op& op) {
+  return divide(c, op, true);
+}
+
+// Guest memory: host = guest_base + linear (user mode). Bad addresses fault
+// on the host; the CPU loop's signal handler turns that into a guest #PF.
+template <typename T>
+ALWAYS_INLINE T load_mem(Ctx& c, uint64_t addr) {
+  return load_le<T>(c.mem + static_cast<uint32_t>(addr));
+}
+template <typename T>
+ALWAYS_INLINE void store_mem(Ctx& c, uint64_t addr, T v) {
+  const auto a = static_cast<uint32_t>(addr);
+  store_le<T>(c.mem + a, v);
+  c.env.note_store(a, sizeof(T));
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Load8>(Ctx& c, const Op& op) {
+  c.t[op.dst] = load_mem<uint8_t>(c, c.t[op.a]);
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Load16>(Ctx& c, const Op& op) {
+  c.t[op.dst] = load_mem<uint16_t>(c, c.t[op.a]);
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Load32>(Ctx& c, const Op& op) {
+  c.t[op.dst] = load_mem<uint32_t>(c, c.t[op.a]);
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Load64>(Ctx& c, const Op& op) {
+  c.t[op.dst] = load_mem<uint64_t>(c, c.t[op.a]);
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Store8>(Ctx& c, const Op& op) {
+  store_mem<uint8_t>(c, c.t[op.a], static_cast<uint8_t>(c.t[op.b]));
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Store16>(Ctx& c, const Op& op) {
+  store_mem<uint16_t>(c, c.t[op.a], static_cast<uint16_t>(c.t[op.b]));
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Store32>(Ctx& c, const Op& op) {
+  store_mem<uint32_t>(c, c.t[op.a], static_cast<uint32_t>(c.t[op.b]));
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Store64>(Ctx& c, const Op& op) {
+  store_mem<uint64_t>(c, c.t[op.a], c.t[op.b]);
+  return false;
+}
+
+template <>
+ALWAYS_INLINE bool step<Opcode::SetCc>(Ctx& c, const Op& op) {
+  c.s.cc = {static_cast<uint32_t>(op.imm), static_cast<uint32_t>(c.t[op.a]),
+            static_cast<uint32_t>(c.t[op.b]), static_cast<uint32_t>(c.t[op.c])};
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::SetCcIf>(Ctx& c, const Op& op) {
+  if (c.t[op.a])
+    c.s.cc = {static_cast<uint32_t>(op.imm), static_cast<uint32_t>(c.t[op.b]),
+              static_cast<uint32_t>(c.t[op.c]), static_cast<uint32_t>(c.t[op.d])};
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::GetCcOp>(Ctx& c, const Op& op) {
+  c.t[op.dst] = c.s.cc.op;
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::GetCcDst>(Ctx& c, const Op& op) {
+  c.t[op.dst] = c.s.cc.dst;
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::GetCcSrc>(Ctx& c, const Op& op) {
+  c.t[op.dst] = c.s.cc.src;
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::GetCcSrc2>(Ctx& c, const Op& op) {
+  c.t[op.dst] = c.s.cc.src2;
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Eflags>(Ctx& c, const Op& op) {
+  c.t[op.dst] = x86::read_eflags(c.s);
+  return false;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::Cond>(Ctx& c, const Op& op) {
+  c.t[op.dst] = x86::eval_cond(c.s.cc, static_cast<unsigned>(op.imm));
+  return false;
+}
+
+template <>
+ALWAYS_INLINE bool step<Opcode::Call>(Ctx& c, const Op& op) {
+  const auto* h = reinterpret_cast<const ir::HelperInfo*>(op.imm);
+  const uint64_t r = h->fn(c.env, c.t[op.a], c.t[op.b], c.t[op.c], c.t[op.d]);
+  c.t[op.dst] = h->result == ir::Type::I32 ? static_cast<uint32_t>(r) : r;
+  if (c.env.raised) {
+    c.exit = {ExitKind::Exception, 0};
+    return true;
+  }
+  return false;
+}
+
+template <>
+ALWAYS_INLINE bool step<Opcode::InsnStart>(Ctx& c, const Op& op) {
+  c.s.eip = static_cast<uint32_t>(op.imm);
+  // A store of the previous instruction rewrote this block: leave it so
+  // that the new code is translated and runs.
+  if (c.env.block_invalidated) {
+    c.exit = {ExitKind::Stopped, 0};
+    return true;
+  }
+  return false;
+}
+
+template <>
+ALWAYS_INLINE bool step<Opcode::ExitIf>(Ctx& c, const Op& op) {
+  if (!c.t[op.a]) return false;
+  c.s.eip = static_cast<uint32_t>(op.imm);
+  c.exit = {ExitKind::Direct, op.aux};
+  return true;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::ExitJump>(Ctx& c, const Op& op) {
+  c.s.eip = static_cast<uint32_t>(op.imm);
+  c.exit = {ExitKind::Direct, op.aux};
+  return true;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::ExitIndirect>(Ctx& c, const Op& op) {
+  c.s.eip = static_cast<uint32_t>(c.t[op.a]);
+  c.exit = {ExitKind::Indirect, 0};
+  return true;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::RaiseFault>(Ctx& c, const Op& op) {
+  c.env.raise(static_cast<uint8_t>(op.aux), static_cast<uint32_t>(op.imm),
+              static_cast<uint32_t>(op.imm >> 32));
+  c.exit = {ExitKind::Exception, 0};
+  return true;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::RaiseTrap>(Ctx& c, const Op& op) {
+  c.s.eip = static_cast<uint32_t>(op.imm);
+  c.env.raise(static_cast<uint8_t>(op.aux));
+  c.exit = {ExitKind::Exception, 0};
+  return true;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::ExitSyscall>(Ctx& c, const Op& op) {
+  c.s.eip = static_cast<uint32_t>(op.imm);
+  c.exit = {ExitKind::Syscall, 0};
+  return true;
+}
+template <>
+ALWAYS_INLINE bool step<Opcode::ExitHalt>(Ctx& c, const Op& op) {
+  c.s.eip = static_cast<uint32_t>(op.imm);
+  c.exit = {ExitKind::Halt, 0};
+  return true;
+}
+
+}  // namespace
+
+BlockExit run(const Program& program, ir::GuestEnv& env, uint64_t* temps) {
+  Ctx c{env, *env.state, env.guest_base, temps, {}};
+  temps[program.num_slots() - 2] = 0;  // the slot of absent operands
+  const Op* op = program.ops().data();
+
+  // Threaded dispatch (GCC labels as values): one indirect jump per op, a
+  // separate one at each op's end, which the host predicts well.
+  static constexpr void* kDispatch[] = {
+#define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx) &&L_##id,
+#include "emulator/ir/opcodes.inc"
+#undef OPCODE
+  };
+  goto* kDispatch[op->code];
+#define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx)  \
+  L_##id : if (step<Opcode::id>(c, *op)) return c.exit; \
+  ++op;                                                 \
+  goto* kDispatch[op->code];
+#include "emulator/ir/opcodes.inc"
+#undef OPCODE
+}
+
+}  // namespace dynemu::interp
