@@ -1,0 +1,245 @@
+#include "emulator/x86/helpers.h"
+
+#include <x86intrin.h>
+
+#include <cstring>
+
+#include "emulator/core/bits.h"
+#include "emulator/ir/opcodes.h"
+#include "emulator/x86/cpu_state.h"
+
+namespace dynemu::x86 {
+namespace {
+
+using ir::GuestEnv;
+
+uint64_t raise_if(GuestEnv& env, uint64_t cond, uint64_t vector, uint64_t code, uint64_t) {
+  if (static_cast<uint32_t>(cond))
+    env.raise(static_cast<uint8_t>(vector), static_cast<uint32_t>(code));
+  return 0;
+}
+
+// SDM vol. 3, 5.4.1 and the MOV/POP Sreg pseudocode (vol. 2).
+uint64_t load_segment(GuestEnv& env, uint64_t seg_arg, uint64_t sel_arg, uint64_t, uint64_t) {
+  CpuState& s = *env.state;
+  const unsigned seg = static_cast<unsigned>(seg_arg);
+  const uint16_t sel = static_cast<uint16_t>(sel_arg);
+  SegmentCache& cache = s.seg[seg];
+  if (!(s.cr[0] & 1) || (s.eflags & kVM)) {
+    cache.selector = sel;
+    cache.base = uint32_t{sel} << 4;
+    cache.limit = 0xffff;
+    return 0;
+  }
+  const uint16_t error = sel & 0xfffc;
+  if ((sel & 0xfffc) == 0) {
+    if (seg == kSs) return env.raise(kVectorGP, 0), 0;
+    cache = SegmentCache{sel, 0, 0, 0};
+    return 0;
+  }
+  const bool ldt = sel & 4;
+  const uint32_t table_base = ldt ? s.ldtr.base : s.gdtr.base;
+  const uint32_t table_limit = ldt ? s.ldtr.limit : s.gdtr.limit;
+  const uint32_t index = sel & 0xfff8;
+  if (index + 7 > table_limit) return env.raise(kVectorGP, error), 0;
+  uint8_t* desc = env.host(table_base + index);
+  const uint32_t lo = load_le<uint32_t>(desc), hi = load_le<uint32_t>(desc + 4);
+  const unsigned type = (hi >> 8) & 0xf, dpl = (hi >> 13) & 3, rpl = sel & 3;
+  const unsigned cpl = s.seg[kCs].selector & 3;
+  const bool system = !(hi & (1u << 12)), present = hi & (1u << 15);
+  const bool code = type & 8, conforming = code && (type & 4), readable = !code || (type & 2);
+  const bool writable = !code && (type & 2);
+  if (system) return env.raise(kVectorGP, error), 0;
+  if (seg == kSs) {
+    if (!writable || rpl != cpl || dpl != cpl) return env.raise(kVectorGP, error), 0;
+    if (!present) return env.raise(kVectorSS, error), 0;
+  } else {
+    if (!readable) return env.raise(kVectorGP, error), 0;
+    if (!conforming && dpl < (cpl > rpl ? cpl : rpl)) return env.raise(kVectorGP, error), 0;
+    if (!present) return env.raise(kVectorNP, error), 0;
+  }
+  if (!(hi & 0x100)) {  // the CPU sets the descriptor's accessed bit
+    store_le<uint32_t>(desc + 4, hi | 0x100);
+    env.note_store(table_base + index + 4, 4);
+  }
+  uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
+  if (hi & (1u << 23)) limit = (limit << 12) | 0xfff;
+  cache.selector = sel;
+  cache.base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000);
+  cache.limit = limit;
+  cache.flags = (hi >> 8) & 0xffff;
+  return 0;
+}
+
+uint64_t cpuid(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
+  CpuState& s = *env.state;
+  const CpuidResult r = cpuid_leaf(s.gpr[kEax], s.gpr[kEcx]);
+  s.gpr[kEax] = r.eax;
+  s.gpr[kEbx] = r.ebx;
+  s.gpr[kEcx] = r.ecx;
+  s.gpr[kEdx] = r.edx;
+  return 0;
+}
+
+uint64_t rdtsc(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
+  const uint64_t tsc = __rdtsc();
+  env.state->gpr[kEax] = static_cast<uint32_t>(tsc);
+  env.state->gpr[kEdx] = static_cast<uint32_t>(tsc >> 32);
+  return 0;
+}
+
+// RCL/RCR rotate through CF: an (n+1)-bit rotation, count taken modulo n+1
+// for 8/16-bit operands (SDM vol. 2, RCL/RCR/ROL/ROR).
+uint64_t rcl(GuestEnv&, uint64_t value, uint64_t count, uint64_t cf, uint64_t bytes) {
+  const unsigned bits = static_cast<unsigned>(bytes) * 8;
+  unsigned c = static_cast<unsigned>(count) & 31;
+  if (bits < 32) c %= bits + 1;
+  uint64_t x = (value & size_mask(static_cast<unsigned>(bytes))) | (uint64_t{cf & 1} << bits);
+  const uint64_t mask = (uint64_t{1} << (bits + 1)) - 1;
+  if (c) x = ((x << c) | (x >> (bits + 1 - c))) & mask;
+  return (x & size_mask(static_cast<unsigned>(bytes))) | ((x >> bits) & 1) << 32;
+}
+
+uint64_t rcr(GuestEnv&, uint64_t value, uint64_t count, uint64_t cf, uint64_t bytes) {
+  const unsigned bits = static_cast<unsigned>(bytes) * 8;
+  unsigned c = static_cast<unsigned>(count) & 31;
+  if (bits < 32) c %= bits + 1;
+  uint64_t x = (value & size_mask(static_cast<unsigned>(bytes))) | (uint64_t{cf & 1} << bits);
+  const uint64_t mask = (uint64_t{1} << (bits + 1)) - 1;
+  if (c) x = ((x >> c) | (x << (bits + 1 - c))) & mask;
+  return (x & size_mask(static_cast<unsigned>(bytes))) | ((x >> bits) & 1) << 32;
+}
+
+uint32_t szp(uint8_t v) {
+  return (v == 0 ? kZF : 0) | (v & 0x80 ? kSF : 0) | (parity_even(v) ? kPF : 0);
+}
+
+uint64_t pack(uint32_t eax, uint32_t flags) {
+  return eax | uint64_t{flags & kArithFlags} << 32;
+}
+
+// SDM vol. 2, DAA/DAS/AAA/AAS/AAM/AAD pseudocode; OF as this host leaves it
+// (the SDM calls it undefined): from the signed overflow of the AL adjust.
+uint64_t daa(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
+  const uint32_t eax = static_cast<uint32_t>(eax64), fl = static_cast<uint32_t>(fl64);
+  const uint8_t old_al = eax & 0xff;
+  uint8_t al = old_al;
+  uint32_t out = 0;
+  if ((al & 0xf) > 9 || (fl & kAF)) {
+    al += 6;
+    out |= kAF;
+  }
+  if (old_al > 0x99 || (fl & kCF)) {
+    al += 0x60;
+    out |= kCF;
+  }
+  out |= szp(al);
+  if (((old_al ^ al) & ~old_al & 0x80)) out |= kOF;
+  return pack((eax & ~0xffu) | al, out);
+}
+
+uint64_t das(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
+  const uint32_t eax = static_cast<uint32_t>(eax64), fl = static_cast<uint32_t>(fl64);
+  const uint8_t old_al = eax & 0xff;
+  uint8_t al = old_al;
+  uint32_t out = 0;
+  if ((al & 0xf) > 9 || (fl & kAF)) {
+    al -= 6;
+    out |= kAF;
+  }
+  if (old_al > 0x99 || (fl & kCF)) {
+    al -= 0x60;
+    out |= kCF;
+  }
+  out |= szp(al);
+  if (((old_al ^ al) & old_al & 0x80)) out |= kOF;
+  return pack((eax & ~0xffu) | al, out);
+}
+
+uint64_t aaa(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
+  uint32_t eax = static_cast<uint32_t>(eax64);
+  const uint32_t fl = static_cast<uint32_t>(fl64);
+  uint32_t out = fl & (kSF | kZF | kPF | kOF);
+  if ((eax & 0xf) > 9 || (fl & kAF)) {
+    eax = (eax & ~0xffffu) | ((eax + 0x106) & 0xffff);
+    out |= kAF | kCF;
+  }
+  return pack((eax & ~0xffu) | (eax & 0x0f), out);
+}
+
+uint64_t aas(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
+  uint32_t eax = static_cast<uint32_t>(eax64);
+  const uint32_t fl = static_cast<uint32_t>(fl64);
+  uint32_t out = fl & (kSF | kZF | kPF | kOF);
+  if ((eax & 0xf) > 9 || (fl & kAF)) {
+    eax = (eax & ~0xffffu) | ((eax - 6) & 0xff) | ((((eax >> 8) - 1) & 0xff) << 8);
+    out |= kAF | kCF;
+  }
+  return pack((eax & ~0xffu) | (eax & 0x0f), out);
+}
+
+uint64_t aam(GuestEnv& env, uint64_t eax64, uint64_t, uint64_t imm, uint64_t) {
+  const uint32_t eax = static_cast<uint32_t>(eax64);
+  const uint8_t base = static_cast<uint8_t>(imm);
+  if (base == 0) return env.raise(kVectorDE), 0;
+  const uint8_t al = eax & 0xff;
+  const uint8_t new_al = al % base, ah = al / base;
+  return pack((eax & ~0xffffu) | uint32_t{ah} << 8 | new_al, szp(new_al));
+}
+
+uint64_t aad(GuestEnv&, uint64_t eax64, uint64_t, uint64_t imm, uint64_t) {
+  const uint32_t eax = static_cast<uint32_t>(eax64);
+  const uint8_t al = eax & 0xff, ah = (eax >> 8) & 0xff;
+  const uint8_t new_al = static_cast<uint8_t>(al + ah * static_cast<uint8_t>(imm));
+  return pack((eax & ~0xffffu) | new_al, szp(new_al));
+}
+
+constexpr uint16_t kPure = ir::kPure;
+constexpr uint16_t kState = ir::kReadsState | ir::kWritesState;
+
+}  // namespace
+
+CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
+  // "GenuineIntel" in EBX, EDX, ECX order.
+  constexpr uint32_t kMaxBasic = 2, kMaxExtended = 0x80000004;
+  static constexpr char kBrand[49] = "dynemu virtual P6 CPU";
+  if (leaf >= 0x80000000) {
+    if (leaf == 0x80000000) return {kMaxExtended, 0, 0, 0};
+    if (leaf >= 0x80000002 && leaf <= kMaxExtended) {
+      uint32_t r[4];
+      std::memcpy(r, kBrand + (leaf - 0x80000002) * 16, 16);
+      return {r[0], r[1], r[2], r[3]};
+    }
+    if (leaf == 0x80000001) return {0, 0, 0, 0};
+    leaf = kMaxBasic;
+  }
+  if (leaf > kMaxBasic) leaf = kMaxBasic;
+  switch (leaf) {
+    case 0: return {kMaxBasic, 0x756e6547, 0x6c65746e, 0x49656e69};
+    case 1: {
+      // Family 6, model 1 (Pentium Pro), stepping 9. EDX: FPU, PSE, TSC,
+      // MSR, CX8, PGE, CMOV; no MMX, FXSR or SSE.
+      constexpr uint32_t kFeatures =
+          (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
+      return {0x00000619, 0, 0, kFeatures};
+    }
+    default:  // leaf 2: the Pentium Pro's cache and TLB descriptors
+      return {0x03020101, 0, 0, 0x0c040843};
+  }
+}
+
+const ir::HelperInfo kRaiseIfHelper{"raise_if", &raise_if, ir::Type::Void, 3, ir::kMayRaise};
+const ir::HelperInfo kLoadSegmentHelper{"load_segment", &load_segment, ir::Type::Void, 2,
+                                        kState | ir::kReadsMem | ir::kWritesMem | ir::kMayRaise};
+const ir::HelperInfo kCpuidHelper{"cpuid", &cpuid, ir::Type::Void, 0, kState};
+const ir::HelperInfo kRdtscHelper{"rdtsc", &rdtsc, ir::Type::Void, 0, kState};
+const ir::HelperInfo kRclHelper{"rcl", &rcl, ir::Type::I64, 4, kPure};
+const ir::HelperInfo kRcrHelper{"rcr", &rcr, ir::Type::I64, 4, kPure};
+const ir::HelperInfo kDaaHelper{"daa", &daa, ir::Type::I64, 2, kPure};
+const ir::HelperInfo kDasHelper{"das", &das, ir::Type::I64, 2, kPure};
+const ir::HelperInfo kAaaHelper{"aaa", &aaa, ir::Type::I64, 2, kPure};
+const ir::HelperInfo kAasHelper{"aas", &aas, ir::Type::I64, 2, kPure};
+const ir::HelperInfo kAamHelper{"aam", &aam, ir::Type::I64, 3, ir::kMayRaise};
+const ir::HelperInfo kAadHelper{"aad", &aad, ir::Type::I64, 3, kPure};
+
+}  // namespace dynemu::x86

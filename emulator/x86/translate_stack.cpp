@@ -1,0 +1,136 @@
+// Stack instructions (SDM vol. 1, 7.3.1.4 and 7.3.2.3): PUSH POP PUSHA POPA
+// PUSHF POPF ENTER LEAVE, and PUSH/POP of segment registers.
+#include <cstddef>
+
+#include "emulator/x86/helpers.h"
+#include "emulator/x86/translator.h"
+
+namespace dynemu::x86 {
+
+using ir::Value;
+
+namespace {
+// EFLAGS bits POPF may change at CPL 3 with IOPL 0 (IF, IOPL, VM, RF, VIF
+// and VIP stay): CF PF AF ZF SF TF DF OF NT AC ID.
+constexpr uint32_t kPopfUserMask = kCF | kPF | kAF | kZF | kSF | kTF | kDF | kOF | kNT | kAC | kID;
+}  // namespace
+
+// PUSH r16/32 (50+r); PUSH r/m16/32 (FF /6); PUSH imm8/16/32 (6A, 68).
+// PUSH ESP pushes the value before the push.
+void Translator::op_Push(const Insn& insn) {
+  Value v = read_operand(insn, 0);
+  set_sp(push_value(get_sp(), v, insn.opsize));
+}
+
+// POP r16/32 (58+r); POP r/m16/32 (8F /0). An ESP-based destination address
+// is computed with the incremented ESP; POP ESP leaves the popped value.
+void Translator::op_Pop(const Insn& insn) {
+  Value sp = get_sp();
+  Value v = pop_value(sp, insn.opsize);
+  if (insn.operands[0].kind == OperandKind::Mem) {
+    m_esp_bias = static_cast<int32_t>(insn.opsize);
+    write_operand(insn, 0, v);
+    m_esp_bias = 0;
+    set_sp(sp);
+    return;
+  }
+  set_sp(sp);
+  write_operand(insn, 0, v);
+}
+
+// PUSH ES/CS/SS/DS (06, 0E, 16, 1E); PUSH FS/GS (0F A0, 0F A8). With a
+// 32-bit operand size the stack pointer moves by 4 and only the low 16 bits
+// are written (as this host does).
+void Translator::op_PushSeg(const Insn& insn) {
+  Value sel = read_operand(insn, 0);
+  Value sp = m_b.sub(get_sp(), insn.opsize);
+  m_b.store_sized(stack_address(sp), sel, 2);
+  set_sp(sp);
+}
+
+// POP ES/SS/DS (07, 17, 1F); POP FS/GS (0F A1, 0F A9)
+void Translator::op_PopSeg(const Insn& insn) {
+  Value sp = get_sp();
+  Value sel = m_b.zext16(pop_value(sp, insn.opsize));
+  const unsigned seg = insn.operands[0].reg;
+  load_segment(seg, sel);
+  set_sp(sp);
+  // The block was specialized on flat DS/ES/SS (and SS.B): end it.
+  if (seg != kFs && seg != kGs) end_block_after(insn);
+}
+
+// PUSHA/PUSHAD (60): EAX ECX EDX EBX (original) ESP EBP ESI EDI
+void Translator::op_Pusha(const Insn& insn) {
+  const unsigned bytes = insn.opsize;
+  Value sp0 = get_sp();
+  Value sp = sp0;
+  for (unsigned r = 0; r < 8; ++r) {
+    Value v = r == kEsp ? sp0 : m_b.get_reg(r, bytes);
+    sp = push_value(sp, v, bytes);
+  }
+  set_sp(sp);
+}
+
+// POPA/POPAD (61): the saved ESP is skipped
+void Translator::op_Popa(const Insn& insn) {
+  const unsigned bytes = insn.opsize;
+  Value sp = get_sp();
+  Value values[8];
+  for (int r = 7; r >= 0; --r) values[r] = pop_value(sp, bytes);
+  for (unsigned r = 0; r < 8; ++r)
+    if (r != kEsp) m_b.set_reg(r, bytes, values[r]);
+  set_sp(sp);
+}
+
+// PUSHF/PUSHFD (9C): VM and RF read as 0 in the image
+void Translator::op_Pushf(const Insn& insn) {
+  Value flags = m_b.and_(m_b.eflags(), ~(kVM | kRF));
+  set_sp(push_value(get_sp(), flags, insn.opsize));
+}
+
+// POPF/POPFD (9D), user-mode rules (CPL 3, IOPL 0): IF and IOPL unchanged.
+// Ends the block (TF, AC and, in system mode, IF matter to what follows).
+void Translator::op_Popf(const Insn& insn) {
+  Value sp = get_sp();
+  Value v = pop_value(sp, insn.opsize);
+  uint32_t mask = kPopfUserMask;
+  if (insn.opsize == 2) mask &= 0xffff;
+  Value stored = get_eflags_stored();
+  Value merged = m_b.or_(m_b.and_(stored, ~mask), m_b.and_(v, mask));
+  set_sp(sp);
+  set_eflags_stored(m_b.or_(m_b.and_(merged, ~kArithFlags), 2u));
+  set_eflags_arith(merged);
+  end_block_after(insn);
+}
+
+// ENTER imm16, imm8 (C8 iw ib)
+void Translator::op_Enter(const Insn& insn) {
+  const unsigned bytes = insn.opsize;
+  const uint32_t size = insn.operands[0].value;
+  const unsigned level = insn.operands[1].value & 31;
+  Value sp = push_value(get_sp(), m_b.get_reg(kEbp, bytes), bytes);
+  Value frame = sp;
+  if (level > 0) {
+    Value bp = m_b.get_reg(kEbp, (m_req.mode & ir::kMode32BitStack) ? 4 : 2);
+    for (unsigned i = 1; i < level; ++i) {
+      bp = m_b.sub(bp, bytes);
+      Value v = m_b.load_sized(stack_address(bp), bytes);
+      sp = push_value(sp, v, bytes);
+    }
+    sp = push_value(sp, frame, bytes);
+  }
+  // Hardware also probes the new stack bottom; the next push faults anyway.
+  m_b.set_reg(kEbp, bytes, frame);
+  set_sp(m_b.sub(sp, size));
+}
+
+// LEAVE (C9): ESP = EBP; pop EBP
+void Translator::op_Leave(const Insn& insn) {
+  const unsigned bytes = insn.opsize;
+  Value sp = (m_req.mode & ir::kMode32BitStack) ? m_b.get_gpr(kEbp) : m_b.get_reg(kEbp, 2);
+  Value bp = pop_value(sp, bytes);
+  set_sp(sp);
+  m_b.set_reg(kEbp, bytes, bp);
+}
+
+}  // namespace dynemu::x86

@@ -1,0 +1,160 @@
+// System and miscellaneous instructions (SDM vol. 1, 7.3.14-7.3.16 and
+// vol. 3): CPUID RDTSC NOP PAUSE UD2 HLT IN OUT, descriptor-table and
+// segment queries, and the privileged ones, which user mode (CPL 3, IOPL 0)
+// sees as #GP(0). System emulation (issue 5) gives those their meaning.
+#include <cstddef>
+
+#include "emulator/x86/helpers.h"
+#include "emulator/x86/translator.h"
+
+namespace dynemu::x86 {
+
+using ir::Value;
+
+// (bad): no such instruction
+void Translator::op_Invalid(const Insn& insn) {
+  fault(kVectorUD);
+}
+
+// NOP (90); NOP r/m (0F 1F /0 and the hintable NOPs 0F 19-1E)
+void Translator::op_Nop(const Insn& insn) {}
+// PAUSE (F3 90)
+void Translator::op_Pause(const Insn& insn) {}
+// UD2 (0F 0B)
+void Translator::op_Ud2(const Insn& insn) {
+  fault(kVectorUD);
+}
+
+// CPUID (0F A2)
+void Translator::op_Cpuid(const Insn& insn) {
+  m_b.call(kCpuidHelper);
+}
+// RDTSC (0F 31): CR4.TSD is clear, so user mode may read it
+void Translator::op_Rdtsc(const Insn& insn) {
+  m_b.call(kRdtscHelper);
+}
+
+// HLT (F4), IN (E4, E5, EC, ED), OUT (E6, E7, EE, EF), RDMSR (0F 32),
+// WRMSR (0F 30), RDPMC (0F 33, CR4.PCE clear), LLDT/LTR (0F 00 /2 /3),
+// LGDT/LIDT (0F 01 /2 /3), LMSW (0F 01 /6), INVLPG (0F 01 /7), CLTS (0F 06),
+// INVD (0F 08), WBINVD (0F 09): CPL 0 only, #GP(0) here.
+void Translator::op_Hlt(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_In(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Out(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Rdmsr(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Wrmsr(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Rdpmc(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Lldt(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Ltr(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Lgdt(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Lidt(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Lmsw(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Invlpg(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Clts(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Invd(const Insn& insn) {
+  fault(kVectorGP);
+}
+void Translator::op_Wbinvd(const Insn& insn) {
+  fault(kVectorGP);
+}
+
+// SLDT r/m16 (0F 00 /0), STR r/m16 (0F 00 /1), SMSW r/m16 (0F 01 /4):
+// readable at any CPL (no UMIP on a P6)
+void Translator::op_Sldt(const Insn& insn) {
+  write_operand(insn, 0, m_b.get_state(offsetof(CpuState, ldtr.selector), 2));
+}
+void Translator::op_Str(const Insn& insn) {
+  write_operand(insn, 0, m_b.get_state(offsetof(CpuState, tr.selector), 2));
+}
+void Translator::op_Smsw(const Insn& insn) {
+  Value cr0 = m_b.get_state(offsetof(CpuState, cr), 4);
+  write_operand(insn, 0, insn.operands[0].kind == OperandKind::Reg ? cr0 : m_b.zext16(cr0));
+}
+
+// SGDT m (0F 01 /0), SIDT m (0F 01 /1): 16-bit limit, 32-bit base (24 bits
+// under a 16-bit operand size)
+namespace {
+void store_table(Translator& t, const Insn& insn, size_t limit_offset, size_t base_offset) {
+  ir::Builder& b = t.ir();
+  Value addr = t.mem_linear(insn);
+  Value base = b.get_state(static_cast<uint32_t>(base_offset), 4);
+  if (insn.opsize == 2) base = b.and_(base, 0x00ffffffu);
+  b.store_sized(addr, b.get_state(static_cast<uint32_t>(limit_offset), 2), 2);
+  b.store_sized(b.add(addr, 2u), base, 4);
+}
+}  // namespace
+void Translator::op_Sgdt(const Insn& insn) {
+  store_table(*this, insn, offsetof(CpuState, gdtr.limit), offsetof(CpuState, gdtr.base));
+}
+void Translator::op_Sidt(const Insn& insn) {
+  store_table(*this, insn, offsetof(CpuState, idtr.limit), offsetof(CpuState, idtr.base));
+}
+
+// ARPL r/m16, r16 (63 /r): raises the destination selector's RPL to the
+// source's; ZF = whether it changed
+void Translator::op_Arpl(const Insn& insn) {
+  Value addr;
+  Value dst = read_operand(insn, 0, addr);
+  Value src = read_operand(insn, 1);
+  Value dst_rpl = m_b.and_(dst, 3u), src_rpl = m_b.and_(src, 3u);
+  Value adjust = m_b.lt_u(dst_rpl, src_rpl);
+  Value result = m_b.select(adjust, m_b.or_(m_b.and_(dst, ~3u), src_rpl), dst);
+  Value flags = m_b.eflags();
+  write_operand(insn, 0, result, addr);
+  set_eflags_arith(m_b.or_(m_b.and_(flags, ~kZF), m_b.shl(adjust, 6u)));
+}
+
+// LAR (0F 02), LSL (0F 03), VERR (0F 00 /4), VERW (0F 00 /5): descriptor
+// queries; not implemented yet (known gap): #UD.
+void Translator::op_Lar(const Insn& insn) {
+  fault(kVectorUD);
+}
+void Translator::op_Lsl(const Insn& insn) {
+  fault(kVectorUD);
+}
+void Translator::op_Verr(const Insn& insn) {
+  fault(kVectorUD);
+}
+void Translator::op_Verw(const Insn& insn) {
+  fault(kVectorUD);
+}
+
+// FWAIT (9B), FXSAVE (0F AE /0), FXRSTOR (0F AE /1) are x87: translate()
+// routes them to translate_x87 before this dispatch is reached.
+void Translator::op_Fwait(const Insn& insn) {
+  fault(kVectorUD);
+}
+void Translator::op_Fxsave(const Insn& insn) {
+  fault(kVectorUD);
+}
+void Translator::op_Fxrstor(const Insn& insn) {
+  fault(kVectorUD);
+}
+
+}  // namespace dynemu::x86
