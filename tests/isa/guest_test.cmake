@@ -8,6 +8,8 @@ set(DYNEMU_TEST_ENGINES "interp" CACHE STRING
     "Engines (-accel values) the isa/user suites run under, e.g. interp;jit;compare")
 set(DYNEMU_GUEST_CC "gcc" CACHE STRING "C compiler that builds the i386 guest test programs (-m32)")
 set(DYNEMU_GUEST_DRIVER ${PROJECT_SOURCE_DIR}/tests/isa/run-guest-test)
+# `ninja guest_programs` builds every guest program (they are also in ALL).
+add_custom_target(guest_programs)
 
 # The emulator under test. The target may be defined by emulator/user; until it
 # exists the tests fail with a clear message (or run DYNEMU_I386=qemu-i386).
@@ -44,6 +46,7 @@ function(dynemu_guest_program name)
     set(${name}_${opt}_PATH ${out} PARENT_SCOPE)
   endforeach()
   add_custom_target(guest_${name} ALL DEPENDS ${outs})
+  add_dependencies(guest_programs guest_${name})
 endfunction()
 
 # dynemu_guest_test(<prefix> <name> SOURCES ... [OPTS ...] [CFLAGS ...] [LIBS ...]
