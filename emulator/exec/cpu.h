@@ -1,11 +1,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "emulator/core/log.h"
+#include "emulator/core/result.h"
 #include "emulator/exec/cpu_exit.h"
+#include "emulator/ir/block.h"
 #include "emulator/x86/cpu_state.h"
+#include "emulator/x86/translate.h"
 
 namespace dynemu::exec {
 
@@ -17,16 +21,33 @@ struct CpuConfig {
   // (a 4 GiB reservation owned by the Linux personality, emulator/user).
   uint8_t* guest_base = nullptr;
   LogMask log;
+  // The front end. Empty: x86::translate_block. Tests put hand-built IR here.
+  std::function<ir::Block(const x86::TranslateRequest&)> translate;
+};
+
+// Counters for -d stats (printed by the destructor when asked).
+struct CpuStats {
+  uint64_t blocks_translated = 0;
+  uint64_t blocks_executed = 0;
+  uint64_t guest_insns_translated = 0;
+  uint64_t chained = 0;        // direct exits that found their successor without a lookup
+  uint64_t invalidations = 0;  // blocks dropped for self-modifying code
+  uint64_t host_faults = 0;    // guest accesses that faulted on the host (#PF exits)
+  uint64_t cache_blocks = 0;   // blocks in the cache now
 };
 
 // One i386 CPU: translates guest code into blocks, caches and runs them.
 // Contract shared by exec (implementation) and user (caller).
 class Cpu {
  public:
+  // Throws std::invalid_argument for an engine that does not exist yet
+  // (Jit, Compare: issue 4); create() reports the same as a Result.
   explicit Cpu(const CpuConfig& config);
   ~Cpu();
   Cpu(const Cpu&) = delete;
   Cpu& operator=(const Cpu&) = delete;
+
+  static Result<std::unique_ptr<Cpu>> create(const CpuConfig& config);
 
   x86::CpuState& state();
 
@@ -39,6 +60,8 @@ class Cpu {
 
   // Async-signal-safe: makes run() return ExitKind::Request promptly.
   void request_exit();
+
+  const CpuStats& stats() const;
 
  private:
   struct Impl;

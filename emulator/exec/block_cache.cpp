@@ -1,0 +1,83 @@
+#include "emulator/exec/block_cache.h"
+
+#include <algorithm>
+
+namespace dynemu::exec {
+
+BlockCache::BlockCache() : m_code_pages((uint64_t{1} << 20) / 64, 0) {}
+
+CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block) {
+  CachedBlock* b = block.get();
+  const uint32_t start = b->key.linear();
+  const uint32_t bytes = std::max<uint32_t>(b->ir.guest_bytes, 1);
+  b->first_page = start >> 12;
+  b->last_page = (start + bytes - 1) >> 12;
+  b->succ.assign(b->ir.num_direct_exits, nullptr);
+  b->succ_epoch.assign(b->ir.num_direct_exits, 0);
+  for (uint32_t p = b->first_page;; p = (p + 1) & 0xfffff) {
+    m_page_blocks[p].push_back(b);
+    m_code_pages[p >> 6] |= uint64_t{1} << (p & 63);
+    if (p == b->last_page) break;
+  }
+  m_jump_cache[jump_index(b->key)] = b;
+  auto [it, inserted] = m_blocks.insert_or_assign(b->key, std::move(block));
+  return it->second.get();
+}
+
+void BlockCache::remove(CachedBlock* b) {
+  for (uint32_t p = b->first_page;; p = (p + 1) & 0xfffff) {
+    auto it = m_page_blocks.find(p);
+    if (it != m_page_blocks.end()) {
+      auto& list = it->second;
+      list.erase(std::remove(list.begin(), list.end(), b), list.end());
+      if (list.empty()) {
+        m_page_blocks.erase(it);
+        m_code_pages[p >> 6] &= ~(uint64_t{1} << (p & 63));
+      }
+    }
+    if (p == b->last_page) break;
+  }
+  CachedBlock*& slot = m_jump_cache[jump_index(b->key)];
+  if (slot == b) slot = nullptr;
+  auto it = m_blocks.find(b->key);
+  if (it != m_blocks.end() && it->second.get() == b) {
+    m_graveyard.push_back(std::move(it->second));
+    m_blocks.erase(it);
+  }
+}
+
+bool BlockCache::invalidate(uint32_t addr, uint32_t len, const CachedBlock* running) {
+  if (len == 0) return false;
+  const uint64_t end = uint64_t{addr} + len;  // exclusive; may pass 4 GiB
+  std::vector<CachedBlock*> victims;
+  for (uint64_t p = addr >> 12; p <= (end - 1) >> 12; ++p) {
+    auto it = m_page_blocks.find(static_cast<uint32_t>(p & 0xfffff));
+    if (it == m_page_blocks.end()) continue;
+    for (CachedBlock* b : it->second) {
+      const uint64_t start = b->key.linear();
+      const uint64_t stop = start + std::max<uint32_t>(b->ir.guest_bytes, 1);
+      if (start < end && addr < stop &&
+          std::find(victims.begin(), victims.end(), b) == victims.end())
+        victims.push_back(b);
+    }
+  }
+  if (victims.empty()) return false;
+  bool hit_running = false;
+  for (CachedBlock* b : victims) {
+    hit_running |= b == running;
+    remove(b);
+  }
+  ++m_epoch;  // unchains every direct-exit successor pointer
+  return hit_running;
+}
+
+void BlockCache::clear() {
+  for (auto& [key, block] : m_blocks) m_graveyard.push_back(std::move(block));
+  m_blocks.clear();
+  m_page_blocks.clear();
+  std::fill(m_code_pages.begin(), m_code_pages.end(), 0);
+  m_jump_cache.fill(nullptr);
+  ++m_epoch;
+}
+
+}  // namespace dynemu::exec

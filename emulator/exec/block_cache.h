@@ -1,0 +1,92 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "emulator/interp/interpreter.h"
+#include "emulator/ir/block.h"
+
+namespace dynemu::exec {
+
+// What identifies a translation: the same guest bytes at the same linear
+// address translated for the same mode give the same block.
+struct BlockKey {
+  uint32_t eip = 0;
+  uint32_t cs_base = 0;
+  uint32_t mode = 0;  // ir::BlockMode bits
+
+  bool operator==(const BlockKey&) const = default;
+  uint32_t linear() const { return cs_base + eip; }
+};
+
+struct BlockKeyHash {
+  size_t operator()(const BlockKey& k) const {
+    uint64_t h = (uint64_t{k.eip} << 32 | k.cs_base) * 0x9e3779b97f4a7c15ull;
+    return static_cast<size_t>(h ^ (h >> 29) ^ k.mode);
+  }
+};
+
+// A translated block as the cache keeps it.
+struct CachedBlock {
+  BlockKey key;
+  ir::Block ir;  // kept for -d op, compare mode and the JIT
+  interp::Program program;
+  uint32_t first_page = 0;  // guest pages its code bytes touch
+  uint32_t last_page = 0;
+  // Direct-exit successors (a software form of chaining): valid while
+  // `succ_epoch` equals the cache epoch, which every invalidation bumps.
+  std::vector<CachedBlock*> succ;
+  std::vector<uint64_t> succ_epoch;
+};
+
+// The translation-block cache of one CPU: a hash map by key, a small
+// direct-mapped jump cache in front of it, per-page lists of blocks for
+// self-modifying code, and a bitmap of pages holding code (read by stores).
+class BlockCache {
+ public:
+  BlockCache();
+
+  CachedBlock* find(const BlockKey& key) {
+    CachedBlock*& slot = m_jump_cache[jump_index(key)];
+    if (slot && slot->key == key) return slot;
+    auto it = m_blocks.find(key);
+    if (it == m_blocks.end()) return nullptr;
+    slot = it->second.get();
+    return slot;
+  }
+
+  CachedBlock* insert(std::unique_ptr<CachedBlock> block);
+
+  // Drops every block whose guest code overlaps [addr, addr + len). Blocks
+  // are not freed at once (one may be running): they go to a graveyard
+  // emptied by collect(). Returns true if `running` was among them.
+  bool invalidate(uint32_t addr, uint32_t len, const CachedBlock* running);
+  void collect() {
+    if (!m_graveyard.empty()) m_graveyard.clear();
+  }
+  void clear();
+
+  uint64_t epoch() const { return m_epoch; }
+  size_t size() const { return m_blocks.size(); }
+  const uint64_t* code_pages() const { return m_code_pages.data(); }
+  bool is_code_page(uint32_t page) const { return (m_code_pages[page >> 6] >> (page & 63)) & 1; }
+
+ private:
+  static constexpr unsigned kJumpCacheBits = 12;
+  static size_t jump_index(const BlockKey& k) {
+    return (k.eip ^ (k.eip >> kJumpCacheBits) ^ k.mode) & ((1u << kJumpCacheBits) - 1);
+  }
+  void remove(CachedBlock* block);
+
+  std::unordered_map<BlockKey, std::unique_ptr<CachedBlock>, BlockKeyHash> m_blocks;
+  std::array<CachedBlock*, 1u << kJumpCacheBits> m_jump_cache{};
+  std::unordered_map<uint32_t, std::vector<CachedBlock*>> m_page_blocks;
+  std::vector<uint64_t> m_code_pages;  // 1 bit per 4 KiB page of 4 GiB: 128 KiB
+  std::vector<std::unique_ptr<CachedBlock>> m_graveyard;
+  uint64_t m_epoch = 1;
+};
+
+}  // namespace dynemu::exec

@@ -1,0 +1,253 @@
+#include "emulator/exec/cpu.h"
+
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "emulator/exec/block_cache.h"
+#include "emulator/exec/host_fault.h"
+#include "emulator/interp/interpreter.h"
+#include "emulator/ir/printer.h"
+#include "emulator/ir/verifier.h"
+
+namespace dynemu::exec {
+
+namespace {
+
+constexpr uint32_t kSegDefaultBig = 1u << 14;  // D/B bit, within SegmentCache::flags
+
+// The mode bits of the block key (ir::BlockMode) for the current state.
+uint32_t mode_of(const x86::CpuState& s) {
+  uint32_t m = 0;
+  if (s.seg[x86::kCs].flags & kSegDefaultBig) m |= ir::kMode32BitCode;
+  if (s.seg[x86::kSs].flags & kSegDefaultBig) m |= ir::kMode32BitStack;
+  if ((s.seg[x86::kCs].base | s.seg[x86::kDs].base | s.seg[x86::kEs].base | s.seg[x86::kSs].base) ==
+      0)
+    m |= ir::kModeFlatSegs;
+  if (s.cr[0] & 1) m |= ir::kModeProtected;
+  if (s.eflags & x86::kVM) m |= ir::kModeVm86;
+  return m;
+}
+
+Result<void> check_engine(Engine engine) {
+  switch (engine) {
+    case Engine::Interp: return Ok{};
+    case Engine::Jit: return Error{"-accel jit: not implemented yet"};
+    case Engine::Compare: return Error{"-accel compare: not implemented yet"};
+  }
+  return Error{"unknown engine"};
+}
+
+}  // namespace
+
+struct Cpu::Impl {
+  explicit Impl(const CpuConfig& c) : config(c) {
+    trap.guest_base = c.guest_base;
+    env.state = &state;
+    env.guest_base = c.guest_base;
+    env.code_pages = cache.code_pages();
+    env.on_code_write = &Impl::on_code_write;
+    env.owner = this;
+    if (!config.translate) config.translate = x86::translate_block;
+  }
+
+  CpuExit run();
+  CachedBlock* lookup(const BlockKey& key);
+  CachedBlock* translate(const BlockKey& key);
+  uint32_t fetch(uint32_t addr, uint8_t* out, uint32_t len);
+  void print_stats() const;
+
+  static bool on_code_write(void* owner, uint32_t addr, uint32_t len) {
+    auto* self = static_cast<Impl*>(owner);
+    const bool hit = self->cache.invalidate(addr, len, self->running);
+    self->stats.invalidations += hit;
+    return hit;
+  }
+
+  CpuConfig config;
+  x86::CpuState state;
+  ir::GuestEnv env;
+  BlockCache cache;
+  HostFaultTrap trap;
+  std::vector<uint64_t> temps = std::vector<uint64_t>(256);
+  std::atomic<bool> exit_requested{false};
+  CpuStats stats;
+  // The block being executed (for SMC: did a store hit it?), and the last
+  // one left through a direct exit (for software chaining).
+  CachedBlock* running = nullptr;
+};
+
+CachedBlock* Cpu::Impl::translate(const BlockKey& key) {
+  x86::TranslateRequest req;
+  req.eip = key.eip;
+  req.cs_base = key.cs_base;
+  req.mode = key.mode;
+  req.fetch = [this](uint32_t addr, uint8_t* out, uint32_t len) { return fetch(addr, out, len); };
+  req.log = config.log;
+  auto block = std::make_unique<CachedBlock>();
+  block->key = key;
+  block->ir = config.translate(req);
+  if (Result<void> ok = ir::verify(block->ir); !ok) {
+    // A translator bug, not a guest problem: stop loudly with the evidence.
+    std::fprintf(stderr, "dynemu: invalid IR for eip=0x%08x: %s\n%s", key.eip,
+                 ok.error().message.c_str(), ir::print_block(block->ir).c_str());
+    std::abort();
+  }
+  if (config.log.has(LogItem::Op)) std::fputs(ir::print_block(block->ir).c_str(), stderr);
+  block->program = interp::Program::compile(block->ir);
+  if (block->program.num_slots() > temps.size()) temps.resize(block->program.num_slots());
+  ++stats.blocks_translated;
+  stats.guest_insns_translated += block->ir.num_insns;
+  return cache.insert(std::move(block));
+}
+
+uint32_t Cpu::Impl::fetch(uint32_t addr, uint8_t* out, uint32_t len) {
+  uint32_t done = 0;
+  while (done < len) {
+    const uint32_t a = addr + done;
+    const uint32_t chunk = std::min(len - done, 4096 - (a & 0xfff));
+    if (!guarded_copy(trap, out + done, config.guest_base + a, chunk)) break;
+    done += chunk;
+  }
+  return done;
+}
+
+CachedBlock* Cpu::Impl::lookup(const BlockKey& key) {
+  if (CachedBlock* b = cache.find(key)) return b;
+  return translate(key);
+}
+
+CpuExit Cpu::Impl::run() {
+  ensure_alt_signal_stack();
+  HostFaultTrap*& current = current_trap();
+  HostFaultTrap* const outer = current;
+  current = &trap;
+
+  // A host fault on a guest access lands here (signal handler, siglongjmp).
+  // EIP is already that of the faulting instruction (InsnStart).
+  if (sigsetjmp(trap.guest_jmp, 0)) {
+    running = nullptr;
+    current = outer;
+    ++stats.host_faults;
+    CpuExit e;
+    e.kind = ExitKind::Exception;
+    e.vector = 14;
+    e.error_code = trap.error_code;
+    e.fault_addr = trap.fault_addr;
+    e.host_signal = static_cast<uint8_t>(trap.signal);
+    return e;
+  }
+
+  CachedBlock* prev = nullptr;  // left through a direct exit: its slot chains
+  uint32_t prev_slot = 0;
+  const bool log_exec = config.log.has(LogItem::Exec);
+  for (;;) {
+    if (exit_requested.load(std::memory_order_relaxed)) {
+      exit_requested.store(false, std::memory_order_relaxed);
+      current = outer;
+      return CpuExit{ExitKind::Request};
+    }
+    const BlockKey key{state.eip, state.seg[x86::kCs].base, mode_of(state)};
+    CachedBlock* block = nullptr;
+    if (prev && prev->succ_epoch[prev_slot] == cache.epoch() && prev->succ[prev_slot] &&
+        prev->succ[prev_slot]->key == key) {
+      block = prev->succ[prev_slot];
+      ++stats.chained;
+    } else {
+      cache.collect();  // nothing runs now: dropped blocks can go
+      block = lookup(key);
+      if (prev) {
+        prev->succ[prev_slot] = block;
+        prev->succ_epoch[prev_slot] = cache.epoch();
+      }
+    }
+    if (log_exec)
+      std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x insns=%u\n", key.eip, key.cs_base,
+                   block->ir.num_insns);
+    ++stats.blocks_executed;
+
+    env.raised = false;
+    env.block_invalidated = false;
+    running = block;
+    trap.armed = HostFaultTrap::kGuest;
+    const interp::BlockExit exit = interp::run(block->program, env, temps.data());
+    trap.armed = HostFaultTrap::kOff;
+    running = nullptr;
+
+    prev = nullptr;
+    switch (exit.kind) {
+      case interp::ExitKind::Direct:
+        // Chain only from blocks still cached (a store may have dropped it).
+        if (!env.block_invalidated) {
+          prev = block;
+          prev_slot = exit.slot;
+        }
+        continue;
+      case interp::ExitKind::Indirect:
+      case interp::ExitKind::Stopped: continue;
+      case interp::ExitKind::Exception: {
+        current = outer;
+        CpuExit e;
+        e.kind = ExitKind::Exception;
+        e.vector = env.vector;
+        e.error_code = env.error_code;
+        e.fault_addr = env.fault_addr;
+        return e;
+      }
+      case interp::ExitKind::Syscall: current = outer; return CpuExit{ExitKind::Syscall};
+      case interp::ExitKind::Halt: current = outer; return CpuExit{ExitKind::Halt};
+    }
+  }
+}
+
+void Cpu::Impl::print_stats() const {
+  std::fprintf(stderr,
+               "stats: blocks translated %" PRIu64 " (guest insns %" PRIu64 "), executed %" PRIu64
+               ", chained %" PRIu64 ", invalidated (running) %" PRIu64 ", host faults %" PRIu64
+               ", cache blocks %zu\n",
+               stats.blocks_translated, stats.guest_insns_translated, stats.blocks_executed,
+               stats.chained, stats.invalidations, stats.host_faults, cache.size());
+}
+
+Cpu::Cpu(const CpuConfig& config) {
+  if (Result<void> ok = check_engine(config.engine); !ok)
+    throw std::invalid_argument(ok.error().message);
+  m_impl = std::make_unique<Impl>(config);
+}
+
+Cpu::~Cpu() {
+  if (m_impl && m_impl->config.log.has(LogItem::Stats)) m_impl->print_stats();
+}
+
+Result<std::unique_ptr<Cpu>> Cpu::create(const CpuConfig& config) {
+  TRY(check_engine(config.engine));
+  return std::make_unique<Cpu>(config);
+}
+
+x86::CpuState& Cpu::state() {
+  return m_impl->state;
+}
+
+CpuExit Cpu::run() {
+  return m_impl->run();
+}
+
+void Cpu::invalidate_code(uint32_t addr, uint32_t len) {
+  // Called between runs: no block is executing, so none is "running".
+  m_impl->cache.invalidate(addr, len, nullptr);
+}
+
+void Cpu::request_exit() {
+  m_impl->exit_requested.store(true, std::memory_order_relaxed);
+}
+
+const CpuStats& Cpu::stats() const {
+  m_impl->stats.cache_blocks = m_impl->cache.size();
+  return m_impl->stats;
+}
+
+}  // namespace dynemu::exec

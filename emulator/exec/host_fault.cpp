@@ -1,0 +1,110 @@
+#include "emulator/exec/host_fault.h"
+
+#include <sys/ucontext.h>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include "emulator/exec/cpu.h"
+
+namespace dynemu::exec {
+
+namespace {
+
+thread_local HostFaultTrap* t_trap = nullptr;
+
+// The previous handlers, to hand faults that are not ours back to them
+// (default action, or e.g. a sanitizer's reporter). Set once by
+// install_host_fault_handler before any fault can happen, then only read.
+struct sigaction g_previous_segv, g_previous_bus;
+
+// Guest accesses use 32-bit addresses plus at most 8 bytes of size, so a
+// fault past guest_base + 4 GiB by a few bytes is still a guest access.
+constexpr uint64_t kGuestSpan = (uint64_t{1} << 32) + 16;
+
+void on_host_fault(int sig, siginfo_t* info, void* context) {
+  HostFaultTrap* trap = t_trap;
+  if (trap && trap->armed != HostFaultTrap::kOff) {
+    const auto host = reinterpret_cast<uintptr_t>(info->si_addr);
+    const auto base = reinterpret_cast<uintptr_t>(trap->guest_base);
+    if (host >= base && host - base < kGuestSpan) {
+      if (trap->armed == HostFaultTrap::kFetch) {
+        trap->armed = HostFaultTrap::kGuest;
+        siglongjmp(trap->fetch_jmp, 1);
+      }
+      // Page-fault error code (SDM vol. 3, 4.7) from the host's: present
+      // (protection) and write bits as the host saw them; always user mode.
+      const auto* uc = static_cast<const ucontext_t*>(context);
+      const auto host_err = static_cast<uint32_t>(uc->uc_mcontext.gregs[REG_ERR]);
+      trap->fault_addr = static_cast<uint32_t>(host - base);
+      trap->error_code = (host_err & 0x3) | 0x4;
+      trap->signal = sig;
+      trap->armed = HostFaultTrap::kOff;
+      siglongjmp(trap->guest_jmp, 1);
+    }
+  }
+  // Not a guest access: a host bug. Put the previous handler back and return;
+  // the faulting instruction runs again and faults into it.
+  sigaction(sig, sig == SIGBUS ? &g_previous_bus : &g_previous_segv, nullptr);
+}
+
+// Per thread (sigaltstack is): the handler then works even when the fault
+// is a host stack overflow (it just hands that over).
+struct AltStack {
+  static constexpr size_t kSize = 64 * 1024;
+  std::unique_ptr<uint8_t[]> memory{new uint8_t[kSize]};
+  AltStack() {
+    stack_t ss{};
+    ss.ss_sp = memory.get();
+    ss.ss_size = kSize;
+    sigaltstack(&ss, nullptr);
+  }
+  ~AltStack() {
+    stack_t ss{};
+    ss.ss_flags = SS_DISABLE;
+    sigaltstack(&ss, nullptr);
+  }
+};
+
+}  // namespace
+
+HostFaultTrap*& current_trap() {
+  return t_trap;
+}
+
+bool guarded_copy(HostFaultTrap& trap, uint8_t* out, const uint8_t* src, uint32_t len) {
+  const sig_atomic_t before = trap.armed;
+  if (sigsetjmp(trap.fetch_jmp, 0)) {
+    trap.armed = before;
+    return false;
+  }
+  trap.armed = HostFaultTrap::kFetch;
+  asm volatile("" ::: "memory");
+  std::memcpy(out, src, len);
+  asm volatile("" ::: "memory");
+  trap.armed = before;
+  return true;
+}
+
+void ensure_alt_signal_stack() {
+  thread_local AltStack alt_stack;
+}
+
+void install_host_fault_handler() {
+  // Process-wide, like the handlers themselves; main calls this once.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_host_fault;
+    // SA_NODEFER: we leave the handler by siglongjmp without restoring the
+    // signal mask (sigsetjmp(.., 0) saves none: no syscall per run()), so
+    // the signal must not stay blocked.
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_previous_segv);
+    sigaction(SIGBUS, &sa, &g_previous_bus);
+  });
+}
+
+}  // namespace dynemu::exec
