@@ -144,6 +144,7 @@ uint64_t das(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
   uint8_t al = old_al;
   uint32_t out = 0;
   if ((al & 0xf) > 9 || (fl & kAF)) {
+    if (al < 6) out |= kCF;  // the borrow of AL - 6 (SDM pseudocode)
     al -= 6;
     out |= kAF;
   }
@@ -156,25 +157,34 @@ uint64_t das(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
   return pack((eax & ~0xffu) | al, out);
 }
 
+// AAA/AAS as this host does them: AX +/- 0x106 as one 16-bit operation
+// when adjusting; SF ZF PF of that 16-bit AX (PF from its low byte), OF
+// clear; then AL's high nibble is cleared.
+uint32_t szp16(uint16_t v) {
+  return (v == 0 ? kZF : 0) | (v & 0x8000 ? kSF : 0) | (parity_even(v & 0xff) ? kPF : 0);
+}
+
 uint64_t aaa(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
   uint32_t eax = static_cast<uint32_t>(eax64);
   const uint32_t fl = static_cast<uint32_t>(fl64);
-  uint32_t out = fl & (kSF | kZF | kPF | kOF);
+  uint32_t out = 0;
   if ((eax & 0xf) > 9 || (fl & kAF)) {
     eax = (eax & ~0xffffu) | ((eax + 0x106) & 0xffff);
     out |= kAF | kCF;
   }
+  out |= szp16(eax & 0xffff);
   return pack((eax & ~0xffu) | (eax & 0x0f), out);
 }
 
 uint64_t aas(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
   uint32_t eax = static_cast<uint32_t>(eax64);
   const uint32_t fl = static_cast<uint32_t>(fl64);
-  uint32_t out = fl & (kSF | kZF | kPF | kOF);
+  uint32_t out = 0;
   if ((eax & 0xf) > 9 || (fl & kAF)) {
-    eax = (eax & ~0xffffu) | ((eax - 6) & 0xff) | ((((eax >> 8) - 1) & 0xff) << 8);
+    eax = (eax & ~0xffffu) | ((eax - 0x106) & 0xffff);
     out |= kAF | kCF;
   }
+  out |= szp16(eax & 0xffff);
   return pack((eax & ~0xffu) | (eax & 0x0f), out);
 }
 
@@ -187,11 +197,18 @@ uint64_t aam(GuestEnv& env, uint64_t eax64, uint64_t, uint64_t imm, uint64_t) {
   return pack((eax & ~0xffffu) | uint32_t{ah} << 8 | new_al, szp(new_al));
 }
 
+// AAD: AL = AL + AH * imm8, AH = 0; the flags are those of that 8-bit
+// addition on this host (the SDM leaves CF, AF and OF undefined).
 uint64_t aad(GuestEnv&, uint64_t eax64, uint64_t, uint64_t imm, uint64_t) {
   const uint32_t eax = static_cast<uint32_t>(eax64);
   const uint8_t al = eax & 0xff, ah = (eax >> 8) & 0xff;
-  const uint8_t new_al = static_cast<uint8_t>(al + ah * static_cast<uint8_t>(imm));
-  return pack((eax & ~0xffffu) | new_al, szp(new_al));
+  const uint8_t product = static_cast<uint8_t>(ah * static_cast<uint8_t>(imm));
+  const uint8_t new_al = static_cast<uint8_t>(al + product);
+  uint32_t out = szp(new_al);
+  if (new_al < al) out |= kCF;
+  if ((al ^ product ^ new_al) & 0x10) out |= kAF;
+  if ((~(al ^ product) & (al ^ new_al)) & 0x80) out |= kOF;
+  return pack((eax & ~0xffffu) | new_al, out);
 }
 
 constexpr uint16_t kPure = ir::kPure;
