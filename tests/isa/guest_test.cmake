@@ -1,15 +1,16 @@
 # Guest test programs: i386 programs built with `gcc -m32 -static` (a custom
 # command, because the project compiler targets x86-64), run natively and under
 # dynemu-i386, outputs compared by run-guest-test. Included by tests/isa and
-# tests/user.
-include_guard(GLOBAL)
+# tests/user (each includes it: the variables below are directory-scoped).
 
 set(DYNEMU_TEST_ENGINES "interp" CACHE STRING
     "Engines (-accel values) the isa/user suites run under, e.g. interp;jit;compare")
 set(DYNEMU_GUEST_CC "gcc" CACHE STRING "C compiler that builds the i386 guest test programs (-m32)")
 set(DYNEMU_GUEST_DRIVER ${PROJECT_SOURCE_DIR}/tests/isa/run-guest-test)
 # `ninja guest_programs` builds every guest program (they are also in ALL).
-add_custom_target(guest_programs)
+if(NOT TARGET guest_programs)
+  add_custom_target(guest_programs)
+endif()
 
 # The emulator under test. The target may be defined by emulator/user; until it
 # exists the tests fail with a clear message (or run DYNEMU_I386=qemu-i386).
@@ -50,14 +51,14 @@ function(dynemu_guest_program name)
 endfunction()
 
 # dynemu_guest_test(<prefix> <name> SOURCES ... [OPTS ...] [CFLAGS ...] [LIBS ...]
-#                   [EMU_ONLY] [ARGS ...] [LABEL l] [TIMEOUT s])
+#                   [EMU_ONLY] [ARGS ...] [ENVIRONMENT VAR=value...] [LABEL l] [TIMEOUT s])
 # Builds the program and adds one ctest per opt level x engine, named
 # <prefix>.<name>.<opt>.<engine>. EMU_ONLY tests run only under the emulator
 # and pass on exit status 0 (for behaviour the host CPU cannot show, such as
 # SSE raising SIGILL).
 function(dynemu_guest_test prefix name)
-  cmake_parse_arguments(G "EMU_ONLY" "LABEL;TIMEOUT" "SOURCES;OPTS;CFLAGS;LIBS;ARGS;DEPENDS"
-                        ${ARGN})
+  cmake_parse_arguments(G "EMU_ONLY" "LABEL;TIMEOUT"
+                        "SOURCES;OPTS;CFLAGS;LIBS;ARGS;DEPENDS;ENVIRONMENT" ${ARGN})
   if(NOT G_OPTS)
     set(G_OPTS O0 O2)
   endif()
@@ -80,6 +81,9 @@ function(dynemu_guest_test prefix name)
                COMMAND ${DYNEMU_GUEST_DRIVER} --engine ${engine} --emu ${DYNEMU_I386_PATH} ${mode}
                        -- ${${prefix}_${name}_${opt}_PATH} ${G_ARGS})
       set_tests_properties(${test} PROPERTIES LABELS "${G_LABEL};${engine}" TIMEOUT ${G_TIMEOUT})
+      if(G_ENVIRONMENT)
+        set_tests_properties(${test} PROPERTIES ENVIRONMENT "${G_ENVIRONMENT}")
+      endif()
     endforeach()
   endforeach()
 endfunction()
