@@ -71,6 +71,90 @@ uint64_t load_segment(GuestEnv& env, uint64_t seg_arg, uint64_t sel_arg, uint64_
   return 0;
 }
 
+// Reads the descriptor of `sel` into lo/hi; false if it lies beyond its table.
+bool read_descriptor(GuestEnv& env, uint16_t sel, uint32_t& lo, uint32_t& hi, uint32_t* where) {
+  const CpuState& s = *env.state;
+  const bool ldt = sel & 4;
+  const uint32_t table_base = ldt ? s.ldtr.base : s.gdtr.base;
+  const uint32_t table_limit = ldt ? s.ldtr.limit : s.gdtr.limit;
+  const uint32_t index = sel & 0xfff8;
+  if (index + 7 > table_limit) return false;
+  const uint8_t* desc = env.host(table_base + index);
+  lo = load_le<uint32_t>(desc);
+  hi = load_le<uint32_t>(desc + 4);
+  if (where) *where = table_base + index;
+  return true;
+}
+
+uint32_t descriptor_limit(uint32_t lo, uint32_t hi) {
+  uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
+  return (hi & (1u << 23)) ? (limit << 12) | 0xfff : limit;
+}
+
+// SDM vol. 2, JMP/CALL/RET (far, same privilege) and vol. 3, 5.8.
+uint64_t load_code_segment(GuestEnv& env, uint64_t sel_arg, uint64_t kind, uint64_t, uint64_t) {
+  CpuState& s = *env.state;
+  const uint16_t sel = static_cast<uint16_t>(sel_arg);
+  SegmentCache& cs = s.seg[kCs];
+  if (!(s.cr[0] & 1) || (s.eflags & kVM)) {
+    cs.selector = sel;
+    cs.base = uint32_t{sel} << 4;
+    return 0;
+  }
+  const uint16_t error = sel & 0xfffc;
+  if (error == 0) return env.raise(kVectorGP, 0), 0;
+  uint32_t lo, hi, where;
+  if (!read_descriptor(env, sel, lo, hi, &where)) return env.raise(kVectorGP, error), 0;
+  const unsigned type = (hi >> 8) & 0xf, dpl = (hi >> 13) & 3, rpl = sel & 3;
+  const unsigned cpl = cs.selector & 3;
+  const bool code = (hi & (1u << 12)) && (type & 8), conforming = type & 4;
+  if (!code) return env.raise(kVectorGP, error), 0;
+  const bool is_return = kind != 0;
+  bool ok;
+  if (is_return)
+    ok = rpl == cpl && (conforming ? dpl <= rpl : dpl == rpl);
+  else
+    ok = conforming ? dpl <= cpl : (rpl <= cpl && dpl == cpl);
+  if (!ok) return env.raise(kVectorGP, error), 0;
+  if (!(hi & (1u << 15))) return env.raise(kVectorNP, error), 0;
+  if (!(hi & 0x100)) {
+    store_le<uint32_t>(env.host(where + 4), hi | 0x100);
+    env.note_store(where + 4, 4);
+  }
+  cs.selector = static_cast<uint16_t>((sel & 0xfffc) | cpl);
+  cs.base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000);
+  cs.limit = descriptor_limit(lo, hi);
+  cs.flags = (hi >> 8) & 0xffff;
+  return 0;
+}
+
+// SDM vol. 2, LAR/LSL/VERR/VERW: which descriptors each accepts.
+uint64_t descriptor_query(GuestEnv& env, uint64_t sel_arg, uint64_t kind, uint64_t, uint64_t) {
+  const CpuState& s = *env.state;
+  const uint16_t sel = static_cast<uint16_t>(sel_arg);
+  uint32_t lo, hi;
+  if ((sel & 0xfffc) == 0 || !read_descriptor(env, sel, lo, hi, nullptr)) return 0;
+  const unsigned type = (hi >> 8) & 0xf, dpl = (hi >> 13) & 3, rpl = sel & 3;
+  const unsigned cpl = s.seg[kCs].selector & 3;
+  const bool segment = hi & (1u << 12);
+  const bool code = segment && (type & 8), conforming = code && (type & 4);
+  if (!conforming && (dpl < cpl || dpl < rpl)) return 0;
+  bool valid;
+  switch (kind) {
+    case 0:  // LAR: segments, LDT, TSS, call/task gates
+      valid = segment || (type != 0 && type != 6 && type != 7 && type != 8 && type != 10 &&
+                          type != 13 && type != 14 && type != 15);
+      return valid ? (uint64_t{1} << 32 | (hi & 0x00f0ff00)) : 0;
+    case 1:  // LSL: segments, LDT, TSS
+      valid = segment || type == 1 || type == 2 || type == 3 || type == 9 || type == 11;
+      return valid ? (uint64_t{1} << 32 | descriptor_limit(lo, hi)) : 0;
+    case 2:  // VERR: readable segments
+      return segment && (!code || (type & 2)) ? uint64_t{1} << 32 : 0;
+    default:  // VERW: writable data
+      return segment && !code && (type & 2) ? uint64_t{1} << 32 : 0;
+  }
+}
+
 uint64_t cpuid(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
   CpuState& s = *env.state;
   const CpuidResult r = cpuid_leaf(s.gpr[kEax], s.gpr[kEcx]);
@@ -248,6 +332,11 @@ CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
 const ir::HelperInfo kRaiseIfHelper{"raise_if", &raise_if, ir::Type::Void, 3, ir::kMayRaise};
 const ir::HelperInfo kLoadSegmentHelper{"load_segment", &load_segment, ir::Type::Void, 2,
                                         kState | ir::kReadsMem | ir::kWritesMem | ir::kMayRaise};
+const ir::HelperInfo kLoadCodeSegmentHelper{
+    "load_code_segment", &load_code_segment, ir::Type::Void, 2,
+    kState | ir::kReadsMem | ir::kWritesMem | ir::kMayRaise};
+const ir::HelperInfo kDescriptorQueryHelper{"descriptor_query", &descriptor_query, ir::Type::I64, 2,
+                                            ir::kReadsState | ir::kReadsMem};
 const ir::HelperInfo kCpuidHelper{"cpuid", &cpuid, ir::Type::Void, 0, kState};
 const ir::HelperInfo kRdtscHelper{"rdtsc", &rdtsc, ir::Type::Void, 0, kState};
 const ir::HelperInfo kRclHelper{"rcl", &rcl, ir::Type::I64, 4, kPure};

@@ -29,6 +29,13 @@ extern const ir::HelperInfo kRaiseIfHelper;
 // cache from the GDT/LDT in guest memory (protected mode) or as selector << 4
 // (real and virtual-8086 mode); #GP(sel), #NP(sel), #SS(sel) on bad ones.
 extern const ir::HelperInfo kLoadSegmentHelper;
+// load_code_segment(selector, kind): CS for a far JMP/CALL (kind 0) or a
+// far RET/IRET to the same privilege level (kind 1). Code segments only
+// (gates and task switches, and returns to an outer level, are #GP(sel)).
+extern const ir::HelperInfo kLoadCodeSegmentHelper;
+// descriptor_query(selector, kind) for LAR (0), LSL (1), VERR (2), VERW (3):
+// valid << 32 | access rights (LAR) or limit (LSL).
+extern const ir::HelperInfo kDescriptorQueryHelper;
 // cpuid(): EAX/ECX in, EAX..EDX out (a P6: family 6, FPU TSC CX8 CMOV, no MMX/SSE).
 extern const ir::HelperInfo kCpuidHelper;
 // rdtsc(): EDX:EAX = the host's time-stamp counter.

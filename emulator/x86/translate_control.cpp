@@ -1,5 +1,8 @@
 // Control transfer (SDM vol. 1, 7.3.8): JMP Jcc CALL RET LOOP JCXZ, INT n,
 // INT3, INTO, INT1, BOUND. Each ends the block.
+#include <cstddef>
+#include <utility>
+
 #include "emulator/x86/helpers.h"
 #include "emulator/x86/translator.h"
 
@@ -113,20 +116,70 @@ void Translator::op_Bound(const Insn& insn) {
   fault_if(out, kVectorBR);
 }
 
-// JMP ptr16:16/32 (EA), JMP m16:16/32 (FF /5), CALL ptr (9A), CALL m (FF /3),
-// RETF (CB, CA iw), IRET (CF): far transfers change CS; not supported in
-// user mode yet (known gap): #GP(0).
+namespace {
+
+// The target of a far JMP/CALL: ptr16:16/32 immediate (EA, 9A) or m16:16/32
+// (FF /5, FF /3). Returns {offset, selector}.
+std::pair<Value, Value> far_target(Translator& t, const Insn& insn) {
+  ir::Builder& b = t.ir();
+  const Operand& o = insn.operands[0];
+  if (o.kind == OperandKind::Far) return {b.imm32(o.value), b.imm32(o.sel)};
+  Value addr = t.mem_linear(insn);
+  Value offset = b.load_sized(addr, insn.opsize);
+  Value sel = b.load16(b.add(addr, insn.opsize));
+  return {offset, sel};
+}
+
+}  // namespace
+
+// JMP ptr16:16/32 (EA cd/cp); JMP m16:16/32 (FF /5): to a code segment of
+// the same privilege (gates and task switches: #GP(sel), known gap)
 void Translator::op_JmpFar(const Insn& insn) {
-  fault(kVectorGP);
+  auto [offset, sel] = far_target(*this, insn);
+  m_b.call(kLoadCodeSegmentHelper, {sel, m_b.imm32(0)});
+  m_b.exit_indirect(branch_target(m_b, insn, offset));
 }
+
+// CALL ptr16:16/32 (9A cd/cp); CALL m16:16/32 (FF /3): pushes CS then EIP
 void Translator::op_CallFar(const Insn& insn) {
-  fault(kVectorGP);
+  auto [offset, sel] = far_target(*this, insn);
+  Value old_cs = m_b.get_state(
+      offsetof(CpuState, seg) + kCs * sizeof(SegmentCache) + offsetof(SegmentCache, selector), 2);
+  Value sp = push_value(get_sp(), old_cs, insn.opsize);
+  sp = push_value(sp, m_b.imm32(insn.next_eip()), insn.opsize);
+  m_b.call(kLoadCodeSegmentHelper, {sel, m_b.imm32(0)});
+  set_sp(sp);
+  m_b.exit_indirect(branch_target(m_b, insn, offset));
 }
+
+// RETF (CB); RETF imm16 (CA iw): to the same privilege level
 void Translator::op_RetFar(const Insn& insn) {
-  fault(kVectorGP);
+  Value sp = get_sp();
+  Value offset = pop_value(sp, insn.opsize);
+  Value sel = m_b.zext16(pop_value(sp, insn.opsize));
+  m_b.call(kLoadCodeSegmentHelper, {sel, m_b.imm32(1)});
+  if (insn.num_operands) sp = m_b.add(sp, insn.operands[0].value);
+  set_sp(sp);
+  m_b.exit_indirect(branch_target(m_b, insn, offset));
 }
+
+// IRET/IRETD (CF): to the same privilege level; EFLAGS as POPF at CPL 3
+// (IF and IOPL unchanged). Returns to an outer level, to virtual-8086 mode
+// and nested tasks belong to system emulation (known gap: #GP).
 void Translator::op_Iret(const Insn& insn) {
-  fault(kVectorGP);
+  Value sp = get_sp();
+  Value offset = pop_value(sp, insn.opsize);
+  Value sel = m_b.zext16(pop_value(sp, insn.opsize));
+  Value flags = pop_value(sp, insn.opsize);
+  m_b.call(kLoadCodeSegmentHelper, {sel, m_b.imm32(1)});
+  uint32_t mask = kCF | kPF | kAF | kZF | kSF | kTF | kDF | kOF | kNT | kAC | kID;
+  if (insn.opsize == 2) mask &= 0xffff;
+  Value stored = get_eflags_stored();
+  Value merged = m_b.or_(m_b.and_(stored, ~mask), m_b.and_(flags, mask));
+  set_sp(sp);
+  set_eflags_stored(m_b.or_(m_b.and_(merged, ~kArithFlags), 2u));
+  set_eflags_arith(merged);
+  m_b.exit_indirect(branch_target(m_b, insn, offset));
 }
 
 }  // namespace dynemu::x86

@@ -130,19 +130,41 @@ void Translator::op_Arpl(const Insn& insn) {
   set_eflags_arith(m_b.or_(m_b.and_(flags, ~kZF), m_b.shl(adjust, 6u)));
 }
 
-// LAR (0F 02), LSL (0F 03), VERR (0F 00 /4), VERW (0F 00 /5): descriptor
-// queries; not implemented yet (known gap): #UD.
+namespace {
+
+// LAR/LSL/VERR/VERW: ZF = whether the selector passes the instruction's
+// checks; LAR/LSL then also write the destination.
+void descriptor_query(Translator& t, const Insn& insn, unsigned kind, bool writes) {
+  ir::Builder& b = t.ir();
+  const unsigned src = writes ? 1 : 0;
+  Value sel = b.zext16(t.read_operand(insn, src));
+  Value r = b.call(kDescriptorQueryHelper, {sel, b.imm32(kind)});
+  Value valid = b.hi64(r);
+  Value flags = b.eflags();
+  if (writes) {
+    Value old = t.read_operand(insn, 0);
+    t.write_operand(insn, 0, b.select(valid, b.lo64(r), old));
+  }
+  t.set_eflags_arith(b.or_(b.and_(flags, ~kZF), b.shl(valid, 6u)));
+}
+
+}  // namespace
+
+// LAR r, r/m16 (0F 02): access rights (masked 0x00F0FF00)
 void Translator::op_Lar(const Insn& insn) {
-  fault(kVectorUD);
+  descriptor_query(*this, insn, 0, true);
 }
+// LSL r, r/m16 (0F 03): segment limit in bytes
 void Translator::op_Lsl(const Insn& insn) {
-  fault(kVectorUD);
+  descriptor_query(*this, insn, 1, true);
 }
+// VERR r/m16 (0F 00 /4)
 void Translator::op_Verr(const Insn& insn) {
-  fault(kVectorUD);
+  descriptor_query(*this, insn, 2, false);
 }
+// VERW r/m16 (0F 00 /5)
 void Translator::op_Verw(const Insn& insn) {
-  fault(kVectorUD);
+  descriptor_query(*this, insn, 3, false);
 }
 
 // FWAIT (9B), FXSAVE (0F AE /0), FXRSTOR (0F AE /1) are x87: translate()

@@ -113,6 +113,17 @@ constexpr uint8_t k_int_other[] = {0xcd, 0x21};
 constexpr uint8_t k_hlt[] = {0xf4};
 // mov $0x2b,%eax; mov %eax,%gs; mov %gs,%ebx; int $0x80
 constexpr uint8_t k_mov_seg[] = {0xb8, 0x2b, 0x00, 0x00, 0x00, 0x8e, 0xe8, 0x8c, 0xeb, 0xcd, 0x80};
+// ljmp $0x23,$0x1008; nop; mov $1,%eax; int $0x80
+constexpr uint8_t k_far_jmp[] = {0xea, 0x08, 0x10, 0x00, 0x00, 0x23, 0x00, 0x90, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xcd, 0x80};
+// lcall $0x23,$0x100c; int $0x80; nop; nop; nop; mov $5,%eax; lret
+constexpr uint8_t k_far_call_ret[] = {0x9a, 0x0c, 0x10, 0x00, 0x00, 0x23, 0x00, 0xcd, 0x80, 0x90, 0x90, 0x90, 0xb8, 0x05, 0x00, 0x00, 0x00, 0xcb};
+// pushf; push %cs; push $0x1009; iret; nop; mov $3,%ebx; int $0x80
+constexpr uint8_t k_iret_same[] = {0x9c, 0x0e, 0x68, 0x09, 0x10, 0x00, 0x00, 0xcf, 0x90, 0xbb, 0x03, 0x00, 0x00, 0x00, 0xcd, 0x80};
+// ljmp $0x2b,$0x1000
+constexpr uint8_t k_far_jmp_bad[] = {0xea, 0x00, 0x10, 0x00, 0x00, 0x2b, 0x00};
+// mov $0x2b,%eax; lar %eax,%ebx; lsl %eax,%ecx; verw %ax; setz %dl; mov $0x33,%esi; lar %esi,%edi; setz %dh; int $0x80
+constexpr uint8_t k_lar_lsl_verr[] = {0xb8, 0x2b, 0x00, 0x00, 0x00, 0x0f, 0x02, 0xd8, 0x0f, 0x03, 0xc8, 0x0f, 0x00, 0xe8, 0x0f, 0x94, 0xc2, 0xbe, 0x33, 0x00, 0x00, 0x00, 0x0f, 0x02, 0xfe, 0x0f, 0x94, 0xc6, 0xcd, 0x80};
+
 // clang-format on
 
 enum class Stop { Syscall, Exception, Halt, Steps };
@@ -571,6 +582,45 @@ TEST(X86Exec, MovSegFromGdt) {
   EXPECT_EQ(m.s.seg[kGs].base, 0u);
   EXPECT_EQ(m.s.seg[kGs].limit, 0xffffffffu);
   EXPECT_EQ(m.byte(0x4000 + 5 * 8 + 5) & 1, 1);  // accessed bit set
+}
+
+TEST(X86Exec, FarJmpSamePrivilege) {
+  Machine m;
+  ASSERT_EQ(m.run(k_far_jmp), Stop::Syscall);
+  EXPECT_EQ(m.r(kEax), 1u);
+  EXPECT_EQ(m.s.seg[kCs].selector, 0x23);
+}
+
+TEST(X86Exec, FarCallAndReturn) {
+  Machine m;
+  ASSERT_EQ(m.run(k_far_call_ret), Stop::Syscall);
+  EXPECT_EQ(m.r(kEax), 5u);
+  EXPECT_EQ(m.r(kEsp), 0x8000u);
+  EXPECT_EQ(m.s.eip, 0x1009u);
+}
+
+TEST(X86Exec, IretSamePrivilege) {
+  Machine m;
+  ASSERT_EQ(m.run(k_iret_same), Stop::Syscall);
+  EXPECT_EQ(m.r(kEbx), 3u);
+  EXPECT_EQ(m.r(kEsp), 0x8000u);
+}
+
+TEST(X86Exec, FarJmpToDataSegmentIsGp) {
+  Machine m;
+  ASSERT_EQ(m.run(k_far_jmp_bad), Stop::Exception);
+  EXPECT_EQ(m.env().vector, 13);
+  EXPECT_EQ(m.env().error_code, 0x28u);
+  EXPECT_EQ(m.s.eip, 0x1000u);
+}
+
+TEST(X86Exec, LarLslVerw) {
+  Machine m;
+  ASSERT_EQ(m.run(k_lar_lsl_verr), Stop::Syscall);
+  EXPECT_EQ(m.r(kEbx), 0x00c0f200u);
+  EXPECT_EQ(m.r(kEcx), 0xffffffffu);
+  EXPECT_EQ(m.r(kEdx), 0x0001u);
+  EXPECT_EQ(m.r(kEdi), 0u);
 }
 
 }  // namespace
