@@ -33,12 +33,15 @@ void on_host_fault(int sig, siginfo_t* info, void* context) {
         trap->armed = HostFaultTrap::kGuest;
         siglongjmp(trap->fetch_jmp, 1);
       }
-      // Page-fault error code (SDM vol. 3, 4.7) from the host's: present
-      // (protection) and write bits as the host saw them; always user mode.
+      // Page-fault error code (SDM vol. 3, 4.7): write bit from the host's
+      // error code; present bit from the kernel's verdict (SEGV_ACCERR: the
+      // mapping exists but forbids the access; the host's own present bit
+      // only says whether a page was faulted in yet); always user mode.
       const auto* uc = static_cast<const ucontext_t*>(context);
       const auto host_err = static_cast<uint32_t>(uc->uc_mcontext.gregs[REG_ERR]);
+      const bool protection = sig == SIGSEGV && info->si_code == SEGV_ACCERR;
       trap->fault_addr = static_cast<uint32_t>(host - base);
-      trap->error_code = (host_err & 0x3) | 0x4;
+      trap->error_code = (host_err & 0x2) | 0x4 | (protection ? 0x1 : 0);
       trap->signal = sig;
       trap->armed = HostFaultTrap::kOff;
       siglongjmp(trap->guest_jmp, 1);

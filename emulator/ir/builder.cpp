@@ -28,7 +28,7 @@ Value Builder::new_temp(Type t) {
   return v;
 }
 
-Value Builder::emit(Opcode op, std::initializer_list<Value> args, uint64_t imm, uint32_t aux,
+Value Builder::emit(Opcode op, std::span<const Value> args, uint64_t imm, uint32_t aux,
                     const HelperInfo* helper) {
   assert(!terminated() && "emit after a block terminator");
   const OpInfo& info = op_info(op);

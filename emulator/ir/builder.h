@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <unordered_map>
 
 #include "emulator/ir/block.h"
@@ -122,6 +123,10 @@ class Builder {
   Value load16(Value addr) { return load(addr, MemSize::U16); }
   Value load32(Value addr) { return load(addr, MemSize::U32); }
   Value load64(Value addr) { return load(addr, MemSize::U64); }
+  void store8(Value addr, Value v) { store(addr, v, MemSize::U8); }
+  void store16(Value addr, Value v) { store(addr, v, MemSize::U16); }
+  void store32(Value addr, Value v) { store(addr, v, MemSize::U32); }
+  void store64(Value addr, Value v) { store(addr, v, MemSize::U64); }
   // Load/store of 1, 2 or 4 bytes (i32 values).
   Value load_sized(Value addr, unsigned bytes);
   void store_sized(Value addr, Value v, unsigned bytes);
@@ -153,6 +158,10 @@ class Builder {
 
   // Generic emitter: appends `op` with `args`, returns its result (if any).
   Value emit(Opcode op, std::initializer_list<Value> args, uint64_t imm = 0, uint32_t aux = 0,
+             const HelperInfo* helper = nullptr) {
+    return emit(op, std::span<const Value>(args.begin(), args.size()), imm, aux, helper);
+  }
+  Value emit(Opcode op, std::span<const Value> args, uint64_t imm = 0, uint32_t aux = 0,
              const HelperInfo* helper = nullptr);
 
  private:
