@@ -1,10 +1,11 @@
 // String instructions (SDM vol. 1, 7.3.9): MOVS CMPS STOS LODS SCAS with
 // REP/REPE/REPNE; INS/OUTS are I/O (privileged in user mode).
 //
-// A REP instruction is one iteration per block execution: the block exits
-// to the instruction's own EIP while iterations remain, and to the next
-// instruction when done, so interrupts and faults between iterations see a
-// consistent ECX/ESI/EDI, as on hardware.
+// A REP instruction runs a bounded number of iterations per block execution
+// (as QEMU runs one): the block exits to the instruction's own EIP while
+// iterations remain, and to the next instruction when done, so interrupts
+// and faults between iterations see a consistent ECX/ESI/EDI, as on
+// hardware.
 #include "emulator/x86/helpers.h"
 #include "emulator/x86/translator.h"
 
@@ -16,28 +17,21 @@ namespace {
 
 enum class Kind { Movs, Cmps, Stos, Lods, Scas };
 
-void string_op(Translator& t, const Insn& insn, Kind kind) {
+// Iterations of a REP instruction per block execution. Each iteration
+// writes back ECX/ESI/EDI before the next one's memory accesses, so a fault
+// in any of them is precise; the block then exits to its own EIP (more to
+// do) or to the next instruction (done).
+constexpr unsigned kRepUnroll = 8;
+
+// One iteration at ESI/EDI = si/di; returns the REPE/REPNE continuation
+// condition for CMPS/SCAS (invalid for the others).
+Value iteration(Translator& t, const Insn& insn, Kind kind, unsigned bytes, Value delta, Value& si,
+                Value& di) {
   ir::Builder& b = t.ir();
-  const bool rep = insn.has(kPrefixRep) || insn.has(kPrefixRepne);
-  // Element size: the string operand's.
-  unsigned bytes = 0;
-  for (unsigned i = 0; i < insn.num_operands; ++i)
-    if (insn.operands[i].kind == OperandKind::StrSrc ||
-        insn.operands[i].kind == OperandKind::StrDst)
-      bytes = insn.operands[i].size;
-  Value count;
-  if (rep) {
-    count = t.get_count_reg(insn);
-    b.exit_if(b.eq(count, 0u), insn.next_eip());
-  }
   const bool uses_src = kind == Kind::Movs || kind == Kind::Cmps || kind == Kind::Lods;
   const bool uses_dst = kind != Kind::Lods;
-  Value si, di, src_val, dst_val;
-  if (uses_src) {
-    si = t.get_index_reg(insn, kEsi);
-    src_val = b.load_sized(t.linear(insn.mem.seg, si), bytes);
-  }
-  if (uses_dst) di = t.get_index_reg(insn, kEdi);
+  Value src_val, dst_val;
+  if (uses_src) src_val = b.load_sized(t.linear(insn.mem.seg, si), bytes);
   Value dst_addr = uses_dst ? t.linear(kEs, di) : Value{};
   switch (kind) {
     case Kind::Movs: b.store_sized(dst_addr, src_val, bytes); break;
@@ -47,28 +41,59 @@ void string_op(Translator& t, const Insn& insn, Kind kind) {
     case Kind::Lods: break;
   }
   // All memory accesses done: now registers and flags.
-  Value delta = t.df_delta(bytes);
-  if (uses_src) t.set_index_reg(insn, kEsi, b.add(si, delta));
-  if (uses_dst) t.set_index_reg(insn, kEdi, b.add(di, delta));
-  if (kind == Kind::Lods) b.set_reg(kEax, bytes, src_val);
-  Value zf_cont;  // REPE/REPNE: 1 while the repeat condition holds
-  if (kind == Kind::Cmps || kind == Kind::Scas) {
-    // CMPS compares [ESI] - [EDI]; SCAS compares AL/AX/EAX - [EDI].
-    Value a = kind == Kind::Cmps ? src_val : b.get_reg(kEax, bytes);
-    Value r = b.sub(a, dst_val);
-    t.set_flags(CcKind::Sub, bytes, r, dst_val);
-    if (rep) {
-      Value equal = b.eq(b.zext(r, bytes), 0u);
-      zf_cont = insn.has(kPrefixRep) ? equal : b.xor_(equal, 1u);
-    }
+  if (uses_src) {
+    si = b.add(si, delta);
+    t.set_index_reg(insn, kEsi, si);
   }
-  if (!rep) return;
-  Value left = b.sub(count, 1u);
-  t.set_count_reg(insn, left);
-  Value more = b.ne(b.zext(left, insn.addrsize), 0u);
-  if (zf_cont.valid()) more = b.and_(more, zf_cont);
-  b.exit_if(more, insn.eip);
-  b.exit_jump(insn.next_eip());
+  if (uses_dst) {
+    di = b.add(di, delta);
+    t.set_index_reg(insn, kEdi, di);
+  }
+  if (kind == Kind::Lods) b.set_reg(kEax, bytes, src_val);
+  if (kind != Kind::Cmps && kind != Kind::Scas) return {};
+  // CMPS compares [ESI] - [EDI]; SCAS compares AL/AX/EAX - [EDI].
+  Value a = kind == Kind::Cmps ? src_val : b.get_reg(kEax, bytes);
+  Value r = b.sub(a, dst_val);
+  t.set_flags(CcKind::Sub, bytes, r, dst_val);
+  Value equal = b.eq(b.zext(r, bytes), 0u);
+  return insn.has(kPrefixRep) ? equal : b.xor_(equal, 1u);
+}
+
+void string_op(Translator& t, const Insn& insn, Kind kind) {
+  ir::Builder& b = t.ir();
+  const bool rep = insn.has(kPrefixRep) || insn.has(kPrefixRepne);
+  unsigned bytes = 0;  // element size: the string operand's
+  for (unsigned i = 0; i < insn.num_operands; ++i)
+    if (insn.operands[i].kind == OperandKind::StrSrc ||
+        insn.operands[i].kind == OperandKind::StrDst)
+      bytes = insn.operands[i].size;
+  Value count;
+  if (rep) {
+    count = t.get_count_reg(insn);
+    b.exit_if(b.eq(count, 0u), insn.next_eip());
+  }
+  Value delta = t.df_delta(bytes);
+  Value si = kind == Kind::Movs || kind == Kind::Cmps || kind == Kind::Lods
+                 ? t.get_index_reg(insn, kEsi)
+                 : Value{};
+  Value di = kind != Kind::Lods ? t.get_index_reg(insn, kEdi) : Value{};
+  if (!rep) {
+    iteration(t, insn, kind, bytes, delta, si, di);
+    return;
+  }
+  for (unsigned k = 0;; ++k) {
+    Value cont = iteration(t, insn, kind, bytes, delta, si, di);
+    count = b.sub(count, 1u);
+    t.set_count_reg(insn, count);
+    Value more = b.ne(b.zext(count, insn.addrsize), 0u);
+    if (cont.valid()) more = b.and_(more, cont);
+    if (k + 1 == kRepUnroll) {
+      b.exit_if(more, insn.eip);
+      b.exit_jump(insn.next_eip());
+      return;
+    }
+    b.exit_if(b.eq(more, 0u), insn.next_eip());
+  }
 }
 
 }  // namespace
