@@ -38,7 +38,7 @@ struct AccessLogEntry {
   std::string_view method;
   std::string_view path;
   int status;
-  std::size_t bytes;  // response body bytes
+  std::size_t bytes;  // response body bytes sent (0 for HEAD and 304)
   double ms;          // from the request being read to the response being written
 };
 using AccessLog = std::function<void(const AccessLogEntry&)>;

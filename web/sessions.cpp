@@ -333,7 +333,6 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
     m_log_method = std::move(method);
     m_log_path = std::move(path);
     m_log_status = response.status;
-    m_log_bytes = response.body.size();
 
     auto& res = m_response.emplace(static_cast<http::status>(response.status), 11);
     res.set(http::field::server, m_shared->options.server_name);
@@ -346,6 +345,7 @@ class HttpSession final : public Closable, public std::enable_shared_from_this<H
       res.content_length(response.body.size());
       if (m_log_method != "HEAD") res.body() = std::move(response.body);
     }
+    m_log_bytes = res.body().size();  // what is sent: nothing for HEAD
     res.keep_alive(keep_alive && !m_shared->stopping && !m_linger);
     m_stream.expires_after(m_shared->options.limits.read_timeout);
     http::async_write(m_stream, res,

@@ -73,7 +73,7 @@ class WebServerTest : public ::testing::Test {
     options.threads = 2;
     options.limits.max_body_bytes = 1024;
     options.limits.max_header_bytes = 2048;
-    options.limits.read_timeout = std::chrono::milliseconds(300);
+    options.limits.read_timeout = std::chrono::milliseconds(1000);
     options.limits.ws_max_message_bytes = 1024;
     options.access_log = [this](const web::AccessLogEntry& e) {
       std::lock_guard lock(m_log_mutex);
