@@ -1,0 +1,85 @@
+#pragma once
+
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emulator/core/log.h"
+#include "emulator/core/result.h"
+#include "emulator/exec/cpu.h"
+#include "emulator/user/descriptors.h"
+#include "emulator/user/guest_space.h"
+#include "emulator/user/signals.h"
+
+namespace dynemu::user {
+
+struct Options {
+  std::string sysroot = "/";
+  exec::Engine engine = exec::Engine::Interp;
+  std::string accel_name = "interp";
+  std::string log_items;  // the -d argument, passed on across execve
+  std::string self_exe;   // this emulator's own executable, for execve
+  std::string argv0;      // the guest's argv[0] when it differs from the path (-0)
+  LogMask log;
+};
+
+// One emulated Linux i386 process: its address space, CPU, descriptor
+// tables and signal state, and the loop that runs guest code and serves its
+// system calls.
+class Process {
+ public:
+  explicit Process(const Options& options);
+  ~Process();
+
+  // Loads `path` (the guest program) with `argv`/`envp` and prepares the CPU.
+  Result<void> load(const std::string& path, const std::vector<std::string>& argv,
+                    const std::vector<std::string>& envp);
+  // Runs until the guest exits; returns its exit status. A guest killed by
+  // a signal kills this process with the same signal instead.
+  int run();
+
+  const Options& options() const { return m_options; }
+  GuestSpace& space() { return m_space; }
+  exec::Cpu& cpu() { return *m_cpu; }
+  x86::CpuState& state() { return m_cpu->state(); }
+  Descriptors& descriptors() { return m_descriptors; }
+  Signals& signals() { return *m_signals; }
+  bool log(LogItem item) const { return m_options.log.has(item); }
+
+  // The guest program's absolute path (/proc/self/exe, AT_EXECFN).
+  const std::string& exe_path() const { return m_exe_path; }
+  // A guest path as the host sees it: absolute paths are looked up under
+  // the sysroot first, and /proc/self/exe names the guest program.
+  std::string host_path(const std::string& guest_path) const;
+
+  // Guest memory changed behind the CPU: drop translations of it.
+  void invalidate(uint32_t addr, uint32_t len);
+
+  // exit/exit_group: stops run() with this status.
+  // Resource limits kept for the guest only (see sys_proc.cpp).
+  struct rlimit guest_limits[RLIM_NLIMITS] = {};
+  uint32_t clear_child_tid = 0;  // set_tid_address
+  uint32_t robust_list = 0;      // set_robust_list
+
+  void exit(int status) {
+    m_exited = true;
+    m_exit_status = status;
+  }
+
+ private:
+  void handle_syscall();
+
+  Options m_options;
+  GuestSpace m_space;
+  std::unique_ptr<exec::Cpu> m_cpu;
+  Descriptors m_descriptors;
+  std::unique_ptr<Signals> m_signals;
+  std::string m_exe_path;
+  bool m_exited = false;
+  int m_exit_status = 0;
+};
+
+}  // namespace dynemu::user

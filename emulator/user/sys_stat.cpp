@@ -1,0 +1,133 @@
+// stat family and directory reading.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "emulator/user/abi_convert.h"
+#include "emulator/user/sys_util.h"
+
+namespace dynemu::user {
+
+namespace {
+
+uint32_t put_stat64(Process& p, int r, const struct stat& st, uint32_t addr) {
+  if (r < 0) return err(errno);
+  return p.space().write_obj(addr, to_stat64(st)) ? 0 : err(EFAULT);
+}
+
+uint32_t put_old_stat(Process& p, int r, const struct stat& st, uint32_t addr) {
+  if (r < 0) return err(errno);
+  abi::OldStat g;
+  if (int e = to_old_stat(st, g)) return err(-e);
+  return p.space().write_obj(addr, g) ? 0 : err(EFAULT);
+}
+
+}  // namespace
+
+#define PATH(var, arg) \
+  std::string var;     \
+  if (int e = guest_path(p, arg, var); e) return err(-e)
+
+uint32_t sys_stat64(Process& p, const SyscallArgs& a) {
+  PATH(path, a[0]);
+  struct stat st;
+  const int r = stat(path.c_str(), &st);
+  return put_stat64(p, r, st, a[1]);
+}
+uint32_t sys_lstat64(Process& p, const SyscallArgs& a) {
+  PATH(path, a[0]);
+  struct stat st;
+  const int r = lstat(path.c_str(), &st);
+  return put_stat64(p, r, st, a[1]);
+}
+uint32_t sys_fstat64(Process& p, const SyscallArgs& a) {
+  struct stat st;
+  const int r = fstat(a.s(0), &st);
+  return put_stat64(p, r, st, a[1]);
+}
+uint32_t sys_fstatat64(Process& p, const SyscallArgs& a) {
+  PATH(path, a[1]);
+  struct stat st;
+  const int r = fstatat(dirfd_arg(a[0]), path.c_str(), &st, a.s(3));
+  return put_stat64(p, r, st, a[2]);
+}
+uint32_t sys_stat(Process& p, const SyscallArgs& a) {
+  PATH(path, a[0]);
+  struct stat st;
+  const int r = stat(path.c_str(), &st);
+  return put_old_stat(p, r, st, a[1]);
+}
+uint32_t sys_lstat(Process& p, const SyscallArgs& a) {
+  PATH(path, a[0]);
+  struct stat st;
+  const int r = lstat(path.c_str(), &st);
+  return put_old_stat(p, r, st, a[1]);
+}
+uint32_t sys_fstat(Process& p, const SyscallArgs& a) {
+  struct stat st;
+  const int r = fstat(a.s(0), &st);
+  return put_old_stat(p, r, st, a[1]);
+}
+
+uint32_t sys_statx(Process& p, const SyscallArgs& a) {
+  // struct statx has one layout on every architecture.
+  PATH(path, a[1]);
+  struct statx sx;
+  if (!p.space().writable(a[4], sizeof sx)) return err(EFAULT);
+  if (statx(dirfd_arg(a[0]), path.c_str(), a.s(2), a[3], &sx) < 0) return err(errno);
+  p.space().write_obj(a[4], sx);
+  return 0;
+}
+
+uint32_t sys_getdents64(Process& p, const SyscallArgs& a) {
+  // linux_dirent64 has one layout on every architecture.
+  void* buf = host_buf(p, a[1], a[2]);
+  if (!buf) return err(EFAULT);
+  return host_result(syscall(SYS_getdents64, a.s(0), buf, a[2]));
+}
+
+uint32_t sys_getdents(Process& p, const SyscallArgs& a) {
+  // The old record has 32-bit d_ino/d_off: read 64-bit records into a host
+  // buffer and repack as many as fit, seeking back to the first one left.
+  const uint32_t count = a[2];
+  if (!p.space().writable(a[1], count)) return err(EFAULT);
+  std::vector<uint8_t> host(count);
+  const long n = syscall(SYS_getdents64, a.s(0), host.data(), count);
+  if (n < 0) return err(errno);
+  std::vector<uint8_t> out;
+  long pos = 0;
+  int64_t last_off = -1;
+  while (pos < n) {
+    uint64_t ino;
+    int64_t off;
+    uint16_t reclen;
+    memcpy(&ino, &host[pos], 8);
+    memcpy(&off, &host[pos + 8], 8);
+    memcpy(&reclen, &host[pos + 16], 2);
+    const uint8_t type = host[pos + 18];
+    const char* name = reinterpret_cast<const char*>(&host[pos + 19]);
+    const size_t namelen = strlen(name);
+    const uint32_t rec = uint32_t((sizeof(abi::Dirent32Head) + namelen + 2 + 3) & ~3u);
+    if (out.size() + rec > count) break;
+    const size_t at = out.size();
+    out.resize(at + rec, 0);
+    abi::Dirent32Head h{uint32_t(ino), uint32_t(off), uint16_t(rec)};
+    memcpy(&out[at], &h, sizeof h);
+    memcpy(&out[at + sizeof h], name, namelen);
+    out[at + rec - 1] = type;
+    last_off = off;
+    pos += reclen;
+  }
+  if (pos < n) {
+    if (out.empty()) return err(EINVAL);
+    lseek(a.s(0), last_off, SEEK_SET);
+  }
+  p.space().write(a[1], out.data(), out.size());
+  return uint32_t(out.size());
+}
+
+}  // namespace dynemu::user
