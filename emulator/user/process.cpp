@@ -67,6 +67,21 @@ std::string Process::host_path(const std::string& path) const {
   return path;
 }
 
+uint32_t Process::dir_cookie(int fd, int64_t off) {
+  if (off >= 0 && off < kDirCookie) return uint32_t(off);
+  auto& v = dir_offsets[fd];
+  v.push_back(off);
+  return kDirCookie | uint32_t(v.size() - 1);
+}
+
+int64_t Process::dir_offset(int fd, int64_t off) const {
+  if (off < kDirCookie || off > INT32_MAX) return off;
+  auto it = dir_offsets.find(fd);
+  const uint32_t index = uint32_t(off) & (kDirCookie - 1);
+  if (it == dir_offsets.end() || index >= it->second.size()) return off;
+  return it->second[index];
+}
+
 void Process::invalidate(uint32_t addr, uint32_t len) {
   if (len) m_cpu->invalidate_code(addr, len);
 }

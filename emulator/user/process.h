@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "emulator/core/log.h"
@@ -61,6 +62,15 @@ class Process {
   // exit/exit_group: stops run() with this status.
   // Resource limits kept for the guest only (see sys_proc.cpp).
   struct rlimit guest_limits[RLIM_NLIMITS] = {};
+  // Directory offsets: a 64-bit host reports 64-bit hash offsets that a
+  // 32-bit guest's readdir rejects (EOVERFLOW), so offsets that do not fit
+  // in 30 bits become cookies kDirCookie | index into this per-descriptor
+  // table, translated back by lseek.
+  static constexpr uint32_t kDirCookie = 0x40000000;
+  std::unordered_map<int, std::vector<int64_t>> dir_offsets;
+  uint32_t dir_cookie(int fd, int64_t off);
+  int64_t dir_offset(int fd, int64_t off) const;
+
   uint32_t clear_child_tid = 0;  // set_tid_address
   uint32_t robust_list = 0;      // set_robust_list
 

@@ -129,6 +129,7 @@ uint32_t sys_creat(Process& p, const SyscallArgs& a) {
 uint32_t sys_close(Process& p, const SyscallArgs& a) {
   // The emulator's own descriptors are not the guest's to close: it has
   // none open while the guest runs except 0..2, which it shares.
+  p.dir_offsets.erase(a.s(0));
   return host_result(close(a.s(0)));
 }
 
@@ -137,14 +138,17 @@ uint32_t sys_close_range(Process& p, const SyscallArgs& a) {
 }
 
 uint32_t sys_lseek(Process& p, const SyscallArgs& a) {
-  const off_t r = lseek(a.s(0), off_t(a.s(1)), a.s(2));
+  const int64_t off = a.s(2) == SEEK_SET ? p.dir_offset(a.s(0), a.s(1)) : a.s(1);
+  const off_t r = lseek(a.s(0), off, a.s(2));
   if (r < 0) return err(errno);
   if (r > INT32_MAX) return err(EOVERFLOW);
   return uint32_t(r);
 }
 
 uint32_t sys_llseek(Process& p, const SyscallArgs& a) {
-  const off_t r = lseek(a.s(0), off64(a[2], a[1]), a.s(4));
+  int64_t off = off64(a[2], a[1]);
+  if (a.s(4) == SEEK_SET) off = p.dir_offset(a.s(0), off);
+  const off_t r = lseek(a.s(0), off, a.s(4));
   if (r < 0) return err(errno);
   const int64_t v = r;
   if (!p.space().write_obj(a[3], v)) return err(EFAULT);

@@ -87,7 +87,21 @@ uint32_t sys_getdents64(Process& p, const SyscallArgs& a) {
   // linux_dirent64 has one layout on every architecture.
   void* buf = host_buf(p, a[1], a[2]);
   if (!buf) return err(EFAULT);
-  return host_result(syscall(SYS_getdents64, a.s(0), buf, a[2]));
+  const long n = syscall(SYS_getdents64, a.s(0), buf, a[2]);
+  if (n < 0) return err(errno);
+  // d_off at offset 8, d_reclen at 16 of each record.
+  auto* base = static_cast<uint8_t*>(buf);
+  for (long pos = 0; pos < n;) {
+    int64_t off;
+    uint16_t reclen;
+    memcpy(&off, base + pos + 8, 8);
+    memcpy(&reclen, base + pos + 16, 2);
+    const int64_t cookie = p.dir_cookie(a.s(0), off);
+    memcpy(base + pos + 8, &cookie, 8);
+    if (reclen == 0) break;
+    pos += reclen;
+  }
+  return uint32_t(n);
 }
 
 uint32_t sys_getdents(Process& p, const SyscallArgs& a) {
@@ -115,7 +129,7 @@ uint32_t sys_getdents(Process& p, const SyscallArgs& a) {
     if (out.size() + rec > count) break;
     const size_t at = out.size();
     out.resize(at + rec, 0);
-    abi::Dirent32Head h{uint32_t(ino), uint32_t(off), uint16_t(rec)};
+    abi::Dirent32Head h{uint32_t(ino), p.dir_cookie(a.s(0), off), uint16_t(rec)};
     memcpy(&out[at], &h, sizeof h);
     memcpy(&out[at + sizeof h], name, namelen);
     out[at + rec - 1] = type;
