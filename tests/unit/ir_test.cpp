@@ -565,9 +565,11 @@ TEST(IrVerifier, CatchesBadBlocks) {
   {
     Block block;
     Builder b(block);
-    b.set_gpr(x86::kEax, b.call(kAdd3, {b.imm32(1), b.imm32(2), b.imm32(3)}));
+    Value r = b.call(kAdd3, {b.imm32(1), b.imm32(2), b.imm32(3)});
+    b.set_gpr(x86::kEax, b.lo64(r));
     b.exit_jump(0);
-    expect_bad(block, "wrong type");  // kAdd3 returns i64
+    block.insts[5].args[0] = r;  // kAdd3 returns i64: set_gpr wants i32
+    expect_bad(block, "wrong type");
   }
   {
     Block block;
