@@ -141,6 +141,7 @@ uint32_t materialize_flags(const LazyFlags& cc) {
       // the flags of the index written, with ZF clear.
       return src == 0 ? kZF | kPF : szp(dst, mask, sign) & ~kZF;
     case CcKind::Bt: return (cc.src & kArithFlags & ~kCF) | flag_if(dst & 1, kCF);
+    case CcKind::Div: return (cc.src & (kCF | kOF)) | kAF;
     case CcKind::Count: break;
   }
   return 0;

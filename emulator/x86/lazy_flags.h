@@ -38,16 +38,21 @@ namespace dynemu::x86 {
 //  Imul   low half     high half               old EFLAGS   (all IMUL forms)
 //  Bsf    destination after the insn   source operand  -   (BSF/BSR)
 //  Bt     tested bit (0/1)  old EFLAGS         -            (BT BTS BTR BTC)
+//  Div    -            old EFLAGS              -            (DIV IDIV, when no #DE)
 //
 // "old EFLAGS" is the materialized EFLAGS before the instruction
 // (Builder::eflags()): this host (AMD) leaves SF ZF AF PF unchanged on
-// MUL/IMUL and all but CF on BT*, so they must be carried along.
+// MUL/IMUL and all but CF on BT*, so they must be carried along. DIV/IDIV
+// (flags all undefined in the SDM) here keep CF and OF, set AF and clear
+// SF ZF PF.
 //
 // A shift or rotate whose count (after masking to 5 bits) is 0 leaves all
 // flags unchanged: the translator then must not set cc (the IR's SetCcIf
 // does this for variable counts). RCL/RCR with a nonzero count that is a
 // multiple of 9 (8-bit) or 17 (16-bit) still set OF on this host: set cc
-// with the unchanged CF in bit 0 of src.
+// with the unchanged CF in bit 0 of src. 16-bit SHLD/SHRD with a count of
+// 17..31 (SDM: undefined) rotate the SOURCE by count - 16 here, CF = 0;
+// the flags then follow from the result with the rows above.
 //
 // Size-less kinds:
 //  Eflags: the flags are already materialized: src holds them (only the six
@@ -73,7 +78,8 @@ namespace dynemu::x86 {
   X(Mul)                   \
   X(Imul)                  \
   X(Bsf)                   \
-  X(Bt)
+  X(Bt)                    \
+  X(Div)
 
 enum class CcKind : uint8_t {
 #define X(k) k,
