@@ -6,7 +6,14 @@ namespace dynemu::exec {
 
 BlockCache::BlockCache() : m_code_pages((uint64_t{1} << 20) / 64, 0) {}
 
-CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block) {
+CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block,
+                                const std::vector<std::pair<uint32_t, uint32_t>>& aliases) {
+  for (auto [code_page, alias_page] : aliases) {
+    auto& targets = m_alias_of[alias_page];
+    if (std::find(targets.begin(), targets.end(), code_page) == targets.end())
+      targets.push_back(code_page);
+    set_code_page(alias_page);
+  }
   CachedBlock* b = block.get();
   const uint32_t start = b->key.linear();
   const uint32_t bytes = std::max<uint32_t>(b->ir.guest_bytes, 1);
@@ -16,7 +23,7 @@ CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block) {
   b->succ_epoch.assign(b->ir.num_direct_exits, 0);
   for (uint32_t p = b->first_page;; p = (p + 1) & 0xfffff) {
     m_page_blocks[p].push_back(b);
-    m_code_pages[p >> 6] |= uint64_t{1} << (p & 63);
+    set_code_page(p);
     if (p == b->last_page) break;
   }
   m_jump_cache[jump_index(b->key)] = b;
@@ -46,10 +53,7 @@ void BlockCache::remove(CachedBlock* b) {
   }
 }
 
-bool BlockCache::invalidate(uint32_t addr, uint32_t len, const CachedBlock* running) {
-  if (len == 0) return false;
-  const uint64_t end = uint64_t{addr} + len;  // exclusive; may pass 4 GiB
-  std::vector<CachedBlock*> victims;
+void BlockCache::collect_victims(uint32_t addr, uint64_t end, std::vector<CachedBlock*>& victims) {
   for (uint64_t p = addr >> 12; p <= (end - 1) >> 12; ++p) {
     auto it = m_page_blocks.find(static_cast<uint32_t>(p & 0xfffff));
     if (it == m_page_blocks.end()) continue;
@@ -59,6 +63,26 @@ bool BlockCache::invalidate(uint32_t addr, uint32_t len, const CachedBlock* runn
       if (start < end && addr < stop &&
           std::find(victims.begin(), victims.end(), b) == victims.end())
         victims.push_back(b);
+    }
+  }
+}
+
+bool BlockCache::invalidate(uint32_t addr, uint32_t len, const CachedBlock* running) {
+  if (len == 0) return false;
+  const uint64_t end = uint64_t{addr} + len;  // exclusive; may pass 4 GiB
+  std::vector<CachedBlock*> victims;
+  collect_victims(addr, end, victims);
+  // Writes through an alias: the same bytes of each code page it mirrors.
+  if (!m_alias_of.empty()) {
+    for (uint64_t p = addr >> 12; p <= (end - 1) >> 12; ++p) {
+      auto it = m_alias_of.find(static_cast<uint32_t>(p & 0xfffff));
+      if (it == m_alias_of.end()) continue;
+      const uint64_t lo = std::max<uint64_t>(addr, p << 12);
+      const uint64_t hi = std::min<uint64_t>(end, (p + 1) << 12);
+      for (uint32_t code_page : it->second) {
+        const uint64_t shift = (uint64_t{code_page} << 12) - (p << 12);
+        collect_victims(static_cast<uint32_t>(lo + shift), hi + shift, victims);
+      }
     }
   }
   if (victims.empty()) return false;
@@ -75,6 +99,7 @@ void BlockCache::clear() {
   for (auto& [key, block] : m_blocks) m_graveyard.push_back(std::move(block));
   m_blocks.clear();
   m_page_blocks.clear();
+  m_alias_of.clear();
   std::fill(m_code_pages.begin(), m_code_pages.end(), 0);
   m_jump_cache.fill(nullptr);
   ++m_epoch;

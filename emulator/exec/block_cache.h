@@ -58,7 +58,10 @@ class BlockCache {
     return slot;
   }
 
-  CachedBlock* insert(std::unique_ptr<CachedBlock> block);
+  // Adds a block. `aliases` lists, for its pages, other pages backed by the
+  // same memory (see CpuConfig::page_aliases): writes there count too.
+  CachedBlock* insert(std::unique_ptr<CachedBlock> block,
+                      const std::vector<std::pair<uint32_t, uint32_t>>& aliases = {});
 
   // Drops every block whose guest code overlaps [addr, addr + len). Blocks
   // are not freed at once (one may be running): they go to a graveyard
@@ -80,11 +83,16 @@ class BlockCache {
     return (k.eip ^ (k.eip >> kJumpCacheBits) ^ k.mode) & ((1u << kJumpCacheBits) - 1);
   }
   void remove(CachedBlock* block);
+  void set_code_page(uint32_t page) { m_code_pages[page >> 6] |= uint64_t{1} << (page & 63); }
+  void collect_victims(uint32_t addr, uint64_t end, std::vector<CachedBlock*>& victims);
 
   std::unordered_map<BlockKey, std::unique_ptr<CachedBlock>, BlockKeyHash> m_blocks;
   std::array<CachedBlock*, 1u << kJumpCacheBits> m_jump_cache{};
   std::unordered_map<uint32_t, std::vector<CachedBlock*>> m_page_blocks;
   std::vector<uint64_t> m_code_pages;  // 1 bit per 4 KiB page of 4 GiB: 128 KiB
+  // Alias page -> code pages it shares memory with. Kept until clear():
+  // a stale entry only costs a lookup on stores to that page.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> m_alias_of;
   std::vector<std::unique_ptr<CachedBlock>> m_graveyard;
   uint64_t m_epoch = 1;
 };

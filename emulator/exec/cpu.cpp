@@ -102,7 +102,19 @@ CachedBlock* Cpu::Impl::translate(const BlockKey& key) {
   if (block->program.num_slots() > temps.size()) temps.resize(block->program.num_slots());
   ++stats.blocks_translated;
   stats.guest_insns_translated += block->ir.num_insns;
-  return cache.insert(std::move(block));
+  std::vector<std::pair<uint32_t, uint32_t>> aliases;
+  if (config.page_aliases) {
+    const uint32_t start = key.linear();
+    const uint32_t last = start + std::max<uint32_t>(block->ir.guest_bytes, 1) - 1;
+    std::vector<uint32_t> found;
+    for (uint32_t p = start >> 12;; p = (p + 1) & 0xfffff) {
+      found.clear();
+      config.page_aliases(p, found);
+      for (uint32_t a : found) aliases.emplace_back(p, a);
+      if (p == last >> 12) break;
+    }
+  }
+  return cache.insert(std::move(block), aliases);
 }
 
 uint32_t Cpu::Impl::fetch(uint32_t addr, uint8_t* out, uint32_t len) {

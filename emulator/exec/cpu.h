@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "emulator/core/log.h"
 #include "emulator/core/result.h"
@@ -23,6 +24,13 @@ struct CpuConfig {
   LogMask log;
   // The front end. Empty: x86::translate_block. Tests put hand-built IR here.
   std::function<ir::Block(const x86::TranslateRequest&)> translate;
+  // User mode: appends to `out` the other guest pages (linear address >> 12)
+  // backed by the same memory as `page` (a file or memfd mapped shared
+  // twice, the W^X dual-mapping trick), so that writes through them
+  // invalidate code translated from `page`. Asked when a block is
+  // translated; after creating a new alias of existing pages, call
+  // invalidate_code on them. Empty: no aliases.
+  std::function<void(uint32_t page, std::vector<uint32_t>& out)> page_aliases;
 };
 
 // Counters for -d stats (printed by the destructor when asked).

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <functional>
 #include <map>
@@ -227,6 +230,49 @@ TEST_F(ExecTest, SelfModifyingCode) {
   s.eip = 0x3000;
   cpu->run();
   EXPECT_EQ(s.gpr[kEax], 2u);
+}
+
+// Code written through a second mapping of the same memory (W^X JITs):
+// the personality reports the alias, stores there invalidate the code.
+TEST(ExecAlias, WritesThroughAnAliasInvalidate) {
+  install_host_fault_handler();
+  GuestMemory mem;
+  const int fd = memfd_create("exec_test", 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 4096), 0);
+  for (uint32_t at : {0x6000u, 0x7000u})
+    ASSERT_NE(mmap(mem.at(at), 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0),
+              MAP_FAILED);
+  close(fd);
+  FakeFrontEnd fe;
+  fe.at(0x6000, 1, [](Builder& b, const x86::TranslateRequest& req) {
+    uint8_t code = 0;
+    req.fetch(0x6000, &code, 1);
+    b.insn_start(0x6000);
+    b.set_gpr(kEax, b.imm32(code));
+    b.exit_syscall(0x6001);
+  });
+  fe.at(0x5000, 1, [](Builder& b, auto&) {
+    b.insn_start(0x5000);  // mov [0x7000], bl
+    b.store8(b.imm32(0x7000), b.get_gpr(kEbx));
+    b.exit_jump(0x6000);
+  });
+  CpuConfig config;
+  config.guest_base = mem.base();
+  config.translate = [&fe](const x86::TranslateRequest& r) { return fe.translate(r); };
+  config.page_aliases = [](uint32_t page, std::vector<uint32_t>& out) {
+    if (page == 0x6) out.push_back(0x7);
+    if (page == 0x7) out.push_back(0x6);
+  };
+  Cpu cpu(config);
+  cpu.state().seg[x86::kCs].flags = 1u << 14;
+  for (uint32_t i = 1; i <= 3; ++i) {
+    cpu.state().eip = 0x5000;
+    cpu.state().gpr[kEbx] = i;
+    EXPECT_EQ(cpu.run().kind, ExitKind::Syscall);
+    EXPECT_EQ(cpu.state().gpr[kEax], i);
+  }
+  EXPECT_EQ(fe.translations, 4);  // 0x5000 once, 0x6000 three times
 }
 
 // Stores near code but not into it must not drop the code's blocks.
