@@ -56,7 +56,6 @@ struct Cpu::Impl {
   }
 
   CpuExit run();
-  CachedBlock* lookup(const BlockKey& key);
   CachedBlock* translate(const BlockKey& key);
   uint32_t fetch(uint32_t addr, uint8_t* out, uint32_t len);
   void print_stats() const;
@@ -122,15 +121,11 @@ uint32_t Cpu::Impl::fetch(uint32_t addr, uint8_t* out, uint32_t len) {
   while (done < len) {
     const uint32_t a = addr + done;
     const uint32_t chunk = std::min(len - done, 4096 - (a & 0xfff));
+    if (config.code_access && config.code_access(a >> 12) != CodeAccess::Exec) break;
     if (!guarded_copy(trap, out + done, config.guest_base + a, chunk)) break;
     done += chunk;
   }
   return done;
-}
-
-CachedBlock* Cpu::Impl::lookup(const BlockKey& key) {
-  if (CachedBlock* b = cache.find(key)) return b;
-  return translate(key);
 }
 
 CpuExit Cpu::Impl::run() {
@@ -171,7 +166,24 @@ CpuExit Cpu::Impl::run() {
       ++stats.chained;
     } else {
       cache.collect();  // nothing runs now: dropped blocks can go
-      block = lookup(key);
+      block = cache.find(key);
+      if (!block) {
+        // No execute right on the first byte: fault before translating.
+        const uint32_t linear = key.linear();
+        if (config.code_access) {
+          const CodeAccess access = config.code_access(linear >> 12);
+          if (access != CodeAccess::Exec) {
+            current = outer;
+            CpuExit e;
+            e.kind = ExitKind::Exception;
+            e.vector = 14;
+            e.error_code = access == CodeAccess::NoExec ? 0x15 : 0x14;
+            e.fault_addr = linear;
+            return e;
+          }
+        }
+        block = translate(key);
+      }
       if (prev) {
         prev->succ[prev_slot] = block;
         prev->succ_epoch[prev_slot] = cache.epoch();

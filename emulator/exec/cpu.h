@@ -16,6 +16,14 @@ namespace dynemu::exec {
 
 enum class Engine : uint8_t { Interp, Jit, Compare };
 
+// Whether guest code may be fetched from a page (user mode: the mapping's
+// PROT_EXEC; the host's own protections do not tell, as exec only reads).
+enum class CodeAccess : uint8_t {
+  Unmapped,  // #PF, error 0x14 (not present, user, instruction fetch)
+  NoExec,    // mapped without execute permission: #PF, error 0x15 (present)
+  Exec,
+};
+
 struct CpuConfig {
   Engine engine = Engine::Interp;
   // User mode: guest linear address A lives at host address guest_base + A
@@ -31,6 +39,11 @@ struct CpuConfig {
   // translated; after creating a new alias of existing pages, call
   // invalidate_code on them. Empty: no aliases.
   std::function<void(uint32_t page, std::vector<uint32_t>& out)> page_aliases;
+  // User mode: may code run from this page (linear address >> 12)? Asked
+  // when translating; after mprotect/munmap/mmap changes execute rights of
+  // pages that held code, call invalidate_code on them. Empty: any readable
+  // page is executable.
+  std::function<CodeAccess(uint32_t page)> code_access;
 };
 
 // Counters for -d stats (printed by the destructor when asked).

@@ -384,6 +384,40 @@ TEST_F(ExecTest, GuardedFetch) {
   EXPECT_EQ(cpu->state().gpr[kEcx], 0u);
 }
 
+TEST(ExecCodeAccess, NoExecutePagesFault) {
+  install_host_fault_handler();
+  GuestMemory mem;
+  mem.map(0x1000, 0x3000);
+  FakeFrontEnd fe;
+  fe.at(0x1ffe, 2, [](Builder& b, const x86::TranslateRequest& req) {
+    uint8_t buf[4];
+    b.insn_start(0x1ffe);
+    b.set_gpr(kEax, b.imm32(req.fetch(0x1ffe, buf, 4)));  // stops at the NX page
+    b.exit_syscall(0x2000);
+  });
+  CpuConfig config;
+  config.guest_base = mem.base();
+  config.translate = [&fe](const x86::TranslateRequest& r) { return fe.translate(r); };
+  config.code_access = [](uint32_t page) {
+    return page == 1 ? CodeAccess::Exec : page == 2 ? CodeAccess::NoExec : CodeAccess::Unmapped;
+  };
+  Cpu cpu(config);
+  cpu.state().eip = 0x1ffe;
+  EXPECT_EQ(cpu.run().kind, ExitKind::Syscall);
+  EXPECT_EQ(cpu.state().gpr[kEax], 2u);
+  CpuExit e = cpu.run();  // at 0x2000: mapped, not executable
+  EXPECT_EQ(e.kind, ExitKind::Exception);
+  EXPECT_EQ(e.vector, 14);
+  EXPECT_EQ(e.error_code, 0x15u);
+  EXPECT_EQ(e.fault_addr, 0x2000u);
+  EXPECT_EQ(cpu.state().eip, 0x2000u);
+  cpu.state().eip = 0x9000;
+  e = cpu.run();
+  EXPECT_EQ(e.error_code, 0x14u);
+  EXPECT_EQ(e.fault_addr, 0x9000u);
+  EXPECT_EQ(fe.translations, 1);
+}
+
 uint64_t helper_raise_ud(ir::GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
   env.raise(6);
   return 0;
