@@ -242,8 +242,8 @@ uint64_t das(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
 }
 
 // AAA/AAS as this host does them: AX +/- 0x106 as one 16-bit operation
-// when adjusting; SF ZF PF of that 16-bit AX (PF from its low byte), OF
-// clear; then AL's high nibble is cleared.
+// when adjusting; SF ZF PF OF of that 16-bit operation (PF from the low
+// byte); then AL's high nibble is cleared.
 uint32_t szp16(uint16_t v) {
   return (v == 0 ? kZF : 0) | (v & 0x8000 ? kSF : 0) | (parity_even(v & 0xff) ? kPF : 0);
 }
@@ -253,7 +253,9 @@ uint64_t aaa(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
   const uint32_t fl = static_cast<uint32_t>(fl64);
   uint32_t out = 0;
   if ((eax & 0xf) > 9 || (fl & kAF)) {
-    eax = (eax & ~0xffffu) | ((eax + 0x106) & 0xffff);
+    const uint16_t old = eax & 0xffff, sum = static_cast<uint16_t>(old + 0x106);
+    if (~(old ^ 0x106) & (old ^ sum) & 0x8000) out |= kOF;
+    eax = (eax & ~0xffffu) | sum;
     out |= kAF | kCF;
   }
   out |= szp16(eax & 0xffff);
@@ -265,7 +267,9 @@ uint64_t aas(GuestEnv&, uint64_t eax64, uint64_t fl64, uint64_t, uint64_t) {
   const uint32_t fl = static_cast<uint32_t>(fl64);
   uint32_t out = 0;
   if ((eax & 0xf) > 9 || (fl & kAF)) {
-    eax = (eax & ~0xffffu) | ((eax - 0x106) & 0xffff);
+    const uint16_t old = eax & 0xffff, diff = static_cast<uint16_t>(old - 0x106);
+    if ((old ^ 0x106) & (old ^ diff) & 0x8000) out |= kOF;
+    eax = (eax & ~0xffffu) | diff;
     out |= kAF | kCF;
   }
   out |= szp16(eax & 0xffff);

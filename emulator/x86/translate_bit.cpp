@@ -96,9 +96,12 @@ void Translator::op_Setcc(const Insn& insn) {
   write_operand(insn, 0, m_b.cond(insn.cond));
 }
 
-// BSWAP r32 (0F C8+r)
+// BSWAP r32 (0F C8+r). With a 16-bit operand size (undefined in the SDM)
+// this host clears the low 16 bits.
 void Translator::op_Bswap(const Insn& insn) {
-  m_b.set_gpr(static_cast<Gpr>(insn.operands[0].reg), m_b.bswap(read_operand(insn, 0)));
+  const Gpr reg = static_cast<Gpr>(insn.operands[0].reg);
+  if (insn.opsize == 2) return m_b.set_reg(reg, 2, m_b.imm32(0));
+  m_b.set_gpr(reg, m_b.bswap(read_operand(insn, 0)));
 }
 
 }  // namespace dynemu::x86

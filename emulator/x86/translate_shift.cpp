@@ -91,11 +91,12 @@ void double_shift(Translator& t, const Insn& insn, bool left) {
   if (bytes == 4) {
     r = left ? b.hi64(b.shl64(b.pack64(in, a), count)) : b.lo64(b.shr64(b.pack64(a, in), count));
   } else {
-    // 16-bit: the 48-bit value dest:src:dest, so counts 17..31 bring the
-    // destination's bits in again, as the hardware does.
-    Value lo = b.or_(b.shl(in, 16u), a);
-    Value lo_r = b.or_(a, b.shl(in, 16u));
-    r = left ? b.hi64(b.shl64(b.pack64(lo, a), count)) : b.lo64(b.shr64(b.pack64(lo_r, a), count));
+    // 16-bit counts 17..31 (undefined in the SDM): this host shifts the
+    // 48-bit value dest:src:src (SHLD) or src:src:dest (SHRD).
+    Value src_src = b.or_(b.shl(in, 16u), in);
+    Value src_dest = b.or_(b.shl(in, 16u), a);
+    r = left ? b.hi64(b.shl64(b.pack64(src_src, a), count))
+             : b.lo64(b.shr64(b.pack64(src_dest, in), count));
   }
   t.write_operand(insn, 0, r, addr);
   const CcOp cc = cc_op(left ? CcKind::Shld : CcKind::Shrd, bytes);
