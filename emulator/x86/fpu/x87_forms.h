@@ -72,9 +72,30 @@ constexpr X87Form x87_reg_form(uint8_t op, uint8_t modrm) {
   return {};
 }
 
-// The form of `op modrm`, register or memory.
+namespace detail {
+// Every form, precomputed: the row scans above are for compile time, this
+// is the run-time lookup (the helper does one per guest instruction).
+struct X87FormTables {
+  X87Form reg[8][64] = {};
+  X87Form mem[8][8] = {};
+};
+constexpr X87FormTables make_form_tables() {
+  X87FormTables t;
+  for (unsigned op = 0; op < 8; ++op) {
+    for (unsigned m = 0; m < 64; ++m)
+      t.reg[op][m] = x87_reg_form(uint8_t(0xd8 + op), uint8_t(0xc0 + m));
+    for (unsigned r = 0; r < 8; ++r) t.mem[op][r] = x87_mem_form(uint8_t(0xd8 + op), uint8_t(r));
+  }
+  return t;
+}
+inline constexpr X87FormTables kX87FormTables = make_form_tables();
+}  // namespace detail
+
+// The form of `op modrm` (op in D8..DF), register or memory.
 constexpr X87Form x87_form(uint8_t op, uint8_t modrm) {
-  return modrm >= 0xc0 ? x87_reg_form(op, modrm) : x87_mem_form(op, (modrm >> 3) & 7);
+  const unsigned o = (op - 0xd8) & 7;
+  return modrm >= 0xc0 ? detail::kX87FormTables.reg[o][modrm - 0xc0]
+                       : detail::kX87FormTables.mem[o][(modrm >> 3) & 7];
 }
 
 // Guest operand-size and mode details that change an image's layout.
