@@ -11,6 +11,7 @@
 #include "emulator/exec/block_cache.h"
 #include "emulator/exec/host_fault.h"
 #include "emulator/interp/interpreter.h"
+#include "emulator/ir/opt/optimize.h"
 #include "emulator/ir/printer.h"
 #include "emulator/ir/verifier.h"
 
@@ -95,6 +96,14 @@ CachedBlock* Cpu::Impl::translate(const BlockKey& key) {
     std::fprintf(stderr, "dynemu: invalid IR for eip=0x%08x: %s\n%s", key.eip,
                  ok.error().message.c_str(), ir::print_block(block->ir).c_str());
     std::abort();
+  }
+  if (config.optimize) {
+    ir::opt::optimize(block->ir);
+    if (Result<void> ok = ir::verify(block->ir); !ok) {
+      std::fprintf(stderr, "dynemu: optimizer broke the IR for eip=0x%08x: %s\n%s", key.eip,
+                   ok.error().message.c_str(), ir::print_block(block->ir).c_str());
+      std::abort();
+    }
   }
   if (config.log.has(LogItem::Op)) std::fputs(ir::print_block(block->ir).c_str(), stderr);
   block->program = interp::Program::compile(block->ir);

@@ -30,6 +30,9 @@ struct CpuConfig {
   // (a 4 GiB reservation owned by the Linux personality, emulator/user).
   uint8_t* guest_base = nullptr;
   LogMask log;
+  // Run ir::opt::optimize on each new block (off: the translator's IR as is,
+  // for bisecting optimizer bugs).
+  bool optimize = true;
   // The front end. Empty: x86::translate_block. Tests put hand-built IR here.
   std::function<ir::Block(const x86::TranslateRequest&)> translate;
   // User mode: appends to `out` the other guest pages (linear address >> 12)
