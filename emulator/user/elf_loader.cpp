@@ -80,6 +80,7 @@ Result<LoadedImage> load_image(GuestSpace& space, const std::string& path, uint3
       hi = std::max<uint64_t>(hi, page_up(uint64_t(p.p_vaddr) + p.p_memsz));
     } else if (p.p_type == PT_GNU_STACK) {
       img.exec_stack = p.p_flags & PF_X;
+      img.has_gnu_stack = true;
     } else if (p.p_type == PT_INTERP) {
       if (p.p_filesz == 0 || p.p_filesz > 4096) return Error{"Exec format error (bad PT_INTERP)"};
       std::string s(p.p_filesz, '\0');

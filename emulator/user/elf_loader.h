@@ -16,7 +16,8 @@ struct LoadedImage {
   uint32_t phnum = 0;
   uint32_t end = 0;  // end of the highest segment (the brk starts above it)
   bool exec_stack = false;
-  std::string interp;  // PT_INTERP path, empty for static programs
+  bool has_gnu_stack = false;  // PT_GNU_STACK present
+  std::string interp;          // PT_INTERP path, empty for static programs
 };
 
 // A program and its dynamic loader, ready for the initial stack.

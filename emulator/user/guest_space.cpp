@@ -1,6 +1,7 @@
 #include "emulator/user/guest_space.h"
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -44,8 +45,44 @@ int GuestSpace::map(uint32_t addr, uint32_t len, int prot, int host_flags, int f
   void* p =
       mmap(host(addr), page_up(len), host_prot(prot), host_flags | MAP_FIXED, fd, off_t(offset));
   if (p == MAP_FAILED) return -errno;
+  forget_shared(addr, len);
   set_pages(addr, len, uint8_t(kMapped | (prot & kProtMask)));
+  struct stat st;
+  if ((host_flags & MAP_TYPE) != MAP_PRIVATE && fd >= 0 && fstat(fd, &st) == 0) {
+    for (uint32_t i = 0; i < page_up(len) / kPage; ++i) {
+      const FilePage key{st.st_dev, st.st_ino, offset / kPage + i};
+      m_shared[addr / kPage + i] = key;
+      m_shared_users[key].insert(addr / kPage + i);
+    }
+  }
   return 0;
+}
+
+void GuestSpace::forget_shared(uint32_t addr, uint32_t len) {
+  if (m_shared.empty()) return;
+  const uint64_t first = addr / kPage, end = page_up(uint64_t(addr) + len) / kPage;
+  for (auto it = m_shared.lower_bound(uint32_t(first)); it != m_shared.end() && it->first < end;) {
+    auto users = m_shared_users.find(it->second);
+    if (users != m_shared_users.end()) {
+      users->second.erase(it->first);
+      if (users->second.empty()) m_shared_users.erase(users);
+    }
+    it = m_shared.erase(it);
+  }
+}
+
+void GuestSpace::aliases(uint32_t page, std::vector<uint32_t>& out) const {
+  auto it = m_shared.find(page);
+  if (it == m_shared.end()) return;
+  for (uint32_t other : m_shared_users.at(it->second))
+    if (other != page) out.push_back(other);
+}
+
+std::vector<uint32_t> GuestSpace::aliases_of_range(uint32_t addr, uint32_t len) const {
+  std::vector<uint32_t> out;
+  const uint64_t first = addr / kPage, end = page_up(uint64_t(addr) + len) / kPage;
+  for (uint64_t p = first; p < end; ++p) aliases(uint32_t(p), out);
+  return out;
 }
 
 Result<void> GuestSpace::map_fixed(uint32_t addr, uint32_t len, int prot, int host_flags, int fd,
@@ -91,6 +128,7 @@ int64_t GuestSpace::remap(uint32_t old_addr, uint32_t old_len, uint32_t new_len,
     if (a >= new_addr && uint64_t(a) < new_addr + nlen) continue;
     unmap(a, kPage);
   }
+  forget_shared(new_addr, uint32_t(nlen));
   set_pages(new_addr, uint32_t(nlen), flags);
   return new_addr;
 }
@@ -99,6 +137,7 @@ void GuestSpace::unmap(uint32_t addr, uint32_t len) {
   if (len == 0 || !in_range(addr, len)) return;
   // Never a real munmap: the hole must stay reserved for the guest.
   mmap(host(addr), page_up(len), PROT_NONE, kReserveFlags | MAP_FIXED, -1, 0);
+  forget_shared(addr, len);
   set_pages(addr, len, 0);
 }
 

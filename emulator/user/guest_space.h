@@ -2,6 +2,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,13 @@ class GuestSpace {
   uint8_t page_prot(uint32_t addr) const { return m_pages[addr / kPage] & kProtMask; }
   bool page_mapped(uint32_t addr) const { return m_pages[addr / kPage] & kMapped; }
 
+  // Pages backed by the same shared file page (a file or memfd mapped
+  // MAP_SHARED twice, the W^X dual-mapping trick): the other guest pages
+  // (addr >> 12) that alias `page`. map() records MAP_SHARED file mappings.
+  void aliases(uint32_t page, std::vector<uint32_t>& out) const;
+  // Pages already mapped that alias some page of [addr, addr+len).
+  std::vector<uint32_t> aliases_of_range(uint32_t addr, uint32_t len) const;
+
   // brk area (see sys_mem.cpp).
   uint32_t brk_start = 0;
   uint32_t brk_cur = 0;
@@ -98,8 +107,17 @@ class GuestSpace {
   bool check(uint32_t addr, uint64_t len, uint8_t need) const;
   void set_pages(uint32_t addr, uint32_t len, uint8_t value);
 
+  void forget_shared(uint32_t addr, uint32_t len);
+
   uint8_t* m_base = nullptr;
   std::vector<uint8_t> m_pages;
+  // Shared file pages: (device, inode, file page) per guest page and back.
+  struct FilePage {
+    uint64_t dev, ino, page;
+    auto operator<=>(const FilePage&) const = default;
+  };
+  std::map<uint32_t, FilePage> m_shared;
+  std::map<FilePage, std::set<uint32_t>> m_shared_users;
 };
 
 inline constexpr uint32_t page_down(uint32_t a) {

@@ -89,7 +89,19 @@ void Process::invalidate(uint32_t addr, uint32_t len) {
 Result<void> Process::load(const std::string& path, const std::vector<std::string>& argv,
                            const std::vector<std::string>& envp) {
   TRY(m_space.reserve());
-  m_cpu = std::make_unique<exec::Cpu>(cpu_config(m_options, m_space.base()));
+  exec::CpuConfig config = cpu_config(m_options, m_space.base());
+  config.code_access = [this](uint32_t page) {
+    const uint32_t addr = page * GuestSpace::kPage;
+    if (!m_space.page_mapped(addr)) return exec::CodeAccess::Unmapped;
+    const uint8_t prot = m_space.page_prot(addr);
+    if ((prot & kProtExec) || (m_read_implies_exec && (prot & kProtRead)))
+      return exec::CodeAccess::Exec;
+    return exec::CodeAccess::NoExec;
+  };
+  config.page_aliases = [this](uint32_t page, std::vector<uint32_t>& out) {
+    m_space.aliases(page, out);
+  };
+  m_cpu = std::make_unique<exec::Cpu>(config);
   m_signals = std::make_unique<Signals>(*this);
 
   // /proc/self/exe and AT_EXECFN name the program as an absolute path.
@@ -104,9 +116,12 @@ Result<void> Process::load(const std::string& path, const std::vector<std::strin
 
   const uint32_t stack_bottom = GuestSpace::kStackTop - GuestSpace::kStackSize;
   LoadedProgram prog = TRY(load_program(m_space, path, m_options.sysroot));
-  TRY(m_space.map_fixed(stack_bottom, GuestSpace::kStackSize,
-                        kProtRead | kProtWrite | (prog.main.exec_stack ? kProtExec : 0),
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+  // Programs without PT_GNU_STACK run with READ_IMPLIES_EXEC, as on Linux.
+  m_read_implies_exec = !prog.main.has_gnu_stack;
+  TRY(m_space.map_fixed(
+      stack_bottom, GuestSpace::kStackSize,
+      kProtRead | kProtWrite | (prog.main.exec_stack || m_read_implies_exec ? kProtExec : 0),
+      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
 
   m_space.brk_start = m_space.brk_cur = uint32_t(page_up(prog.main.end));
 

@@ -88,6 +88,7 @@ class Process {
   Descriptors m_descriptors;
   std::unique_ptr<Signals> m_signals;
   std::string m_exe_path;
+  bool m_read_implies_exec = false;
   bool m_exited = false;
   int m_exit_status = 0;
 };

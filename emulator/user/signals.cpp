@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -222,7 +223,9 @@ int Signals::send_to_self(int sig, int code) {
   if (sig < 1 || sig > kNumSignals) return -EINVAL;
   if (!is_sync(sig)) {
     // The host delivers it: its default action then is the native one.
-    return ::kill(getpid(), sig) < 0 ? -errno : 0;
+    const long r =
+        code == SI_TKILL ? syscall(SYS_tgkill, getpid(), gettid(), sig) : ::kill(getpid(), sig);
+    return r < 0 ? -errno : 0;
   }
   if (m_actions[sig].handler == kSigIgn) return 0;
   abi::Siginfo32 info{};

@@ -35,6 +35,10 @@ uint32_t do_mmap(Process& p, uint32_t addr, uint32_t len, uint32_t prot, uint32_
   }
   p.invalidate(addr, uint32_t(size));
   if (int e = s.map(addr, uint32_t(size), int(prot), host_flags, fd, offset); e) return err(-e);
+  // A new alias of pages that may hold translated code: drop that code, so
+  // that the CPU learns the alias when it translates it again.
+  for (uint32_t page : s.aliases_of_range(addr, uint32_t(size)))
+    p.invalidate(page * GuestSpace::kPage, GuestSpace::kPage);
   return addr;
 }
 
@@ -81,27 +85,36 @@ uint32_t sys_mremap(Process& p, const SyscallArgs& a) {
   return uint32_t(r);
 }
 
+// Ranges with unmapped pages are -ENOMEM, as in Linux (the host would
+// accept our PROT_NONE placeholders).
+namespace {
+void* mapped_range(Process& p, uint32_t addr, uint32_t len) {
+  if (!p.space().is_mapped(addr, len)) return nullptr;
+  return host_buf(p, addr, len);
+}
+}  // namespace
+
 uint32_t sys_madvise(Process& p, const SyscallArgs& a) {
-  void* h = host_buf(p, a[0], a[1]);
+  void* h = mapped_range(p, a[0], a[1]);
   if (!h) return err(ENOMEM);
   if (a.s(2) == MADV_DONTNEED) p.invalidate(a[0], a[1]);
   return host_result(madvise(h, a[1], a.s(2)));
 }
 
 uint32_t sys_msync(Process& p, const SyscallArgs& a) {
-  void* h = host_buf(p, a[0], a[1]);
+  void* h = mapped_range(p, a[0], a[1]);
   if (!h) return err(ENOMEM);
   return host_result(msync(h, a[1], a.s(2)));
 }
 
 uint32_t sys_mlock(Process& p, const SyscallArgs& a) {
-  void* h = host_buf(p, a[0], a[1]);
+  void* h = mapped_range(p, a[0], a[1]);
   if (!h) return err(ENOMEM);
   return host_result(mlock(h, a[1]));
 }
 
 uint32_t sys_munlock(Process& p, const SyscallArgs& a) {
-  void* h = host_buf(p, a[0], a[1]);
+  void* h = mapped_range(p, a[0], a[1]);
   if (!h) return err(ENOMEM);
   return host_result(munlock(h, a[1]));
 }
