@@ -53,12 +53,16 @@ void divide(Translator& t, const Insn& insn, bool is_signed) {
   }
   Value qr = is_signed ? b.div_s(dividend, divisor, bytes) : b.div_u(dividend, divisor, bytes);
   Value q = b.lo64(qr), r = b.hi64(qr);
+  // The SDM leaves the flags undefined; this host keeps CF and OF, sets AF
+  // and clears SF, ZF and PF, whatever the operands.
+  Value flags = b.or_(b.and_(b.eflags(), kCF | kOF), kAF);
   if (bytes == 1) {
     b.set_reg(kEax, 2, b.or_(b.zext8(q), b.shl(b.zext8(r), 8u)));
   } else {
     b.set_reg(kEax, bytes, q);
     b.set_reg(kEdx, bytes, r);
   }
+  t.set_eflags_arith(flags);
 }
 
 }  // namespace

@@ -31,8 +31,10 @@ Value iteration(Translator& t, const Insn& insn, Kind kind, unsigned bytes, Valu
   const bool uses_src = kind == Kind::Movs || kind == Kind::Cmps || kind == Kind::Lods;
   const bool uses_dst = kind != Kind::Lods;
   Value src_val, dst_val;
-  if (uses_src) src_val = b.load_sized(t.linear(insn.mem.seg, si), bytes);
-  Value dst_addr = uses_dst ? t.linear(kEs, di) : Value{};
+  // ESI/EDI advance unwrapped between unrolled iterations; addresses wrap
+  // at the address size.
+  if (uses_src) src_val = b.load_sized(t.linear(insn.mem.seg, b.zext(si, insn.addrsize)), bytes);
+  Value dst_addr = uses_dst ? t.linear(kEs, b.zext(di, insn.addrsize)) : Value{};
   switch (kind) {
     case Kind::Movs: b.store_sized(dst_addr, src_val, bytes); break;
     case Kind::Stos: b.store_sized(dst_addr, b.get_reg(kEax, bytes), bytes); break;
