@@ -3,7 +3,7 @@
 #include "isa.h"
 
 #define DEF_BCD(fn, insn)                                                   \
-  static uint32_t fn(uint32_t a, uint32_t fin, uint32_t *fout) {            \
+  static uint32_t fn(uint32_t a, uint32_t fin, uint32_t* fout) {            \
     uint32_t f;                                                             \
     __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]" \
                      : "+a"(a), [fo] "=&r"(f)                               \
@@ -25,16 +25,15 @@ DEF_BCD(do_aad16, ".byte 0xd5, 0x10")
 DEF_BCD(do_aad7, ".byte 0xd5, 0x07")
 DEF_BCD(do_aad255, ".byte 0xd5, 0xff")
 
-typedef uint32_t (*bcd_fn)(uint32_t, uint32_t, uint32_t *);
+typedef uint32_t (*bcd_fn)(uint32_t, uint32_t, uint32_t*);
 
 int main(void) {
   static const struct {
-    const char *name;
+    const char* name;
     bcd_fn fn;
-  } ops[] = {{"daa", do_daa},        {"das", do_das},        {"aaa", do_aaa},
-             {"aas", do_aas},        {"aam10", do_aam10},    {"aam16", do_aam16},
-             {"aam7", do_aam7},      {"aam255", do_aam255},  {"aad10", do_aad10},
-             {"aad16", do_aad16},    {"aad7", do_aad7},      {"aad255", do_aad255}};
+  } ops[] = {{"daa", do_daa},     {"das", do_das},     {"aaa", do_aaa},   {"aas", do_aas},
+             {"aam10", do_aam10}, {"aam16", do_aam16}, {"aam7", do_aam7}, {"aam255", do_aam255},
+             {"aad10", do_aad10}, {"aad16", do_aad16}, {"aad7", do_aad7}, {"aad255", do_aad255}};
   /* CF/AF combinations, once with the other flags clear and once set. */
   static const uint32_t fins[] = {0x202,
                                   0x202 | FL_CF,

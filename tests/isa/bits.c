@@ -4,20 +4,20 @@
  * without LOCK. */
 #include "isa.h"
 
-#define DEF_BT(fn, insn)                                                        \
-  static uint32_t fn(uint32_t a, uint32_t b, uint32_t fin, uint32_t *fout) {    \
-    uint32_t f;                                                                 \
-    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"     \
-                     : [a] "+r"(a), [fo] "=&r"(f)                               \
-                     : [b] "r"(b), [fi] "r"(fin)                                \
-                     : "cc");                                                   \
-    *fout = f;                                                                  \
-    return a;                                                                   \
+#define DEF_BT(fn, insn)                                                     \
+  static uint32_t fn(uint32_t a, uint32_t b, uint32_t fin, uint32_t* fout) { \
+    uint32_t f;                                                              \
+    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"  \
+                     : [a] "+r"(a), [fo] "=&r"(f)                            \
+                     : [b] "r"(b), [fi] "r"(fin)                             \
+                     : "cc");                                                \
+    *fout = f;                                                               \
+    return a;                                                                \
   }
-#define DEF_BT_OP(op)                           \
-  DEF_BT(op##16, #op "w %w[b], %w[a]")          \
-  DEF_BT(op##32, #op "l %[b], %[a]")            \
-  DEF_BT(op##i16, #op "w $21, %w[a]")           \
+#define DEF_BT_OP(op)                  \
+  DEF_BT(op##16, #op "w %w[b], %w[a]") \
+  DEF_BT(op##32, #op "l %[b], %[a]")   \
+  DEF_BT(op##i16, #op "w $21, %w[a]")  \
   DEF_BT(op##i32, #op "l $45, %[a]")
 #define BTOPS(X) X(bt) X(bts) X(btr) X(btc)
 BTOPS(DEF_BT_OP)
@@ -29,24 +29,24 @@ DEF_BT(bsr32, "bsrl %[b], %[a]")
 
 /* Memory forms: bit string at mem+128 bytes, offset in a register (signed). */
 static uint8_t bitmem[256];
-#define DEF_BTM(fn, insn)                                                            \
-  static uint32_t fn(int32_t off, uint32_t fin) {                                    \
-    uint32_t f;                                                                      \
-    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"          \
-                     : [fo] "=&r"(f)                                                 \
-                     : [b] "r"(off), [m] "r"(bitmem + 128), [fi] "r"(fin)            \
-                     : "cc", "memory");                                              \
-    return f;                                                                        \
+#define DEF_BTM(fn, insn)                                                   \
+  static uint32_t fn(int32_t off, uint32_t fin) {                           \
+    uint32_t f;                                                             \
+    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]" \
+                     : [fo] "=&r"(f)                                        \
+                     : [b] "r"(off), [m] "r"(bitmem + 128), [fi] "r"(fin)   \
+                     : "cc", "memory");                                     \
+    return f;                                                               \
   }
-#define DEF_BTM_OP(op)                       \
-  DEF_BTM(op##m32, #op "l %[b], (%[m])")     \
-  DEF_BTM(op##m16, #op "w %w[b], (%[m])")    \
+#define DEF_BTM_OP(op)                    \
+  DEF_BTM(op##m32, #op "l %[b], (%[m])")  \
+  DEF_BTM(op##m16, #op "w %w[b], (%[m])") \
   DEF_BTM(op##mi, #op "l $77, (%[m])")
 BTOPS(DEF_BTM_OP)
 DEF_BTM(lock_btsm32, "lock btsl %[b], (%[m])")
 DEF_BTM(lock_btcm32, "lock btcl %[b], (%[m])")
 
-typedef uint32_t (*bin_fn)(uint32_t, uint32_t, uint32_t, uint32_t *);
+typedef uint32_t (*bin_fn)(uint32_t, uint32_t, uint32_t, uint32_t*);
 typedef uint32_t (*btm_fn)(int32_t, uint32_t);
 
 static uint32_t mem_sum(void) {
@@ -61,13 +61,16 @@ int main(void) {
                                   0x00010000u, 0x12345678u, 0x0000f000u, 0x00400800u};
   static const uint32_t offs[] = {0, 1, 5, 15, 16, 17, 31, 32, 33, 63, 0x7fffffff, 0xfffffff0};
   static const struct {
-    const char *name;
+    const char* name;
     bin_fn fn;
   } bt[] = {
 #define ROW(op) {#op "16", op##16}, {#op "32", op##32}, {#op "i16", op##i16}, {#op "i32", op##i32},
       BTOPS(ROW)
 #undef ROW
-      {"bsf16", bsf16}, {"bsf32", bsf32}, {"bsr16", bsr16}, {"bsr32", bsr32}};
+          {"bsf16", bsf16},
+      {"bsf32", bsf32},
+      {"bsr16", bsr16},
+      {"bsr32", bsr32}};
   for (unsigned o = 0; o < ARRAY_LEN(bt); o++)
     for (unsigned i = 0; i < ARRAY_LEN(vals); i++)
       for (unsigned j = 0; j < (o < 16 ? ARRAY_LEN(offs) : ARRAY_LEN(vals)); j++)
@@ -80,13 +83,14 @@ int main(void) {
                  f & FL_ARITH);
         }
   static const struct {
-    const char *name;
+    const char* name;
     btm_fn fn;
   } btm[] = {
 #define ROW(op) {#op "m32", op##m32}, {#op "m16", op##m16}, {#op "mi", op##mi},
       BTOPS(ROW)
 #undef ROW
-      {"lock_btsm32", lock_btsm32}, {"lock_btcm32", lock_btcm32}};
+          {"lock_btsm32", lock_btsm32},
+      {"lock_btcm32", lock_btcm32}};
   static const int32_t moffs[] = {0, 7, 31, 32, 100, 1000, 1023, -1, -8, -33, -1000, -1024};
   for (unsigned o = 0; o < ARRAY_LEN(btm); o++)
     for (unsigned j = 0; j < ARRAY_LEN(moffs); j++) {

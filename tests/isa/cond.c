@@ -6,41 +6,52 @@
 #define CONDS(X) \
   X(o) X(no) X(b) X(ae) X(e) X(ne) X(be) X(a) X(s) X(ns) X(p) X(np) X(l) X(ge) X(le) X(g)
 
-#define DEF_COND(cc)                                                                          \
-  static uint32_t set_##cc(uint32_t fin) {                                                    \
-    uint32_t r = 0xabababab;                                                                  \
-    __asm__ volatile("push %1\n\tpopf\n\tset" #cc " %b0" : "+q"(r) : "r"(fin) : "cc");        \
-    return r;                                                                                 \
-  }                                                                                           \
-  static uint32_t cmov32_##cc(uint32_t fin) {                                                 \
-    uint32_t r = 0x11111111, s = 0x22222222;                                                  \
-    __asm__ volatile("push %2\n\tpopf\n\tcmov" #cc "l %1, %0" : "+r"(r) : "r"(s), "r"(fin) : "cc"); \
-    return r;                                                                                 \
-  }                                                                                           \
-  static uint32_t cmov16_##cc(uint32_t fin) {                                                 \
-    uint32_t r = 0x11111111;                                                                  \
-    static const uint16_t m = 0x3333;                                                         \
-    __asm__ volatile("push %2\n\tpopf\n\tcmov" #cc "w %1, %w0" : "+r"(r) : "m"(m), "r"(fin) : "cc"); \
-    return r;                                                                                 \
-  }                                                                                           \
-  static uint32_t jcc8_##cc(uint32_t fin) {                                                   \
-    uint32_t r;                                                                               \
+#define DEF_COND(cc)                                                                              \
+  static uint32_t set_##cc(uint32_t fin) {                                                        \
+    uint32_t r = 0xabababab;                                                                      \
+    __asm__ volatile("push %1\n\tpopf\n\tset" #cc " %b0" : "+q"(r) : "r"(fin) : "cc");            \
+    return r;                                                                                     \
+  }                                                                                               \
+  static uint32_t cmov32_##cc(uint32_t fin) {                                                     \
+    uint32_t r = 0x11111111, s = 0x22222222;                                                      \
+    __asm__ volatile("push %2\n\tpopf\n\tcmov" #cc "l %1, %0"                                     \
+                     : "+r"(r)                                                                    \
+                     : "r"(s), "r"(fin)                                                           \
+                     : "cc");                                                                     \
+    return r;                                                                                     \
+  }                                                                                               \
+  static uint32_t cmov16_##cc(uint32_t fin) {                                                     \
+    uint32_t r = 0x11111111;                                                                      \
+    static const uint16_t m = 0x3333;                                                             \
+    __asm__ volatile("push %2\n\tpopf\n\tcmov" #cc "w %1, %w0"                                    \
+                     : "+r"(r)                                                                    \
+                     : "m"(m), "r"(fin)                                                           \
+                     : "cc");                                                                     \
+    return r;                                                                                     \
+  }                                                                                               \
+  static uint32_t jcc8_##cc(uint32_t fin) {                                                       \
+    uint32_t r;                                                                                   \
     __asm__ volatile("push %1\n\tpopf\n\tj" #cc " 1f\n\tmov $0, %0\n\tjmp 2f\n1:\tmov $1, %0\n2:" \
-                     : "=r"(r) : "r"(fin) : "cc");                                            \
-    return r;                                                                                 \
-  }                                                                                           \
-  static uint32_t jcc32_##cc(uint32_t fin) {                                                  \
-    uint32_t r;                                                                               \
-    __asm__ volatile("push %1\n\tpopf\n\tj" #cc " 1f\n\tmov $0, %0\n\tjmp 2f\n\t.skip 200, 0x90\n" \
-                     "1:\tmov $1, %0\n2:"                                                     \
-                     : "=r"(r) : "r"(fin) : "cc");                                            \
-    return r;                                                                                 \
+                     : "=r"(r)                                                                    \
+                     : "r"(fin)                                                                   \
+                     : "cc");                                                                     \
+    return r;                                                                                     \
+  }                                                                                               \
+  static uint32_t jcc32_##cc(uint32_t fin) {                                                      \
+    uint32_t r;                                                                                   \
+    __asm__ volatile("push %1\n\tpopf\n\tj" #cc                                                   \
+                     " 1f\n\tmov $0, %0\n\tjmp 2f\n\t.skip 200, 0x90\n"                           \
+                     "1:\tmov $1, %0\n2:"                                                         \
+                     : "=r"(r)                                                                    \
+                     : "r"(fin)                                                                   \
+                     : "cc");                                                                     \
+    return r;                                                                                     \
   }
 CONDS(DEF_COND)
 
 typedef uint32_t (*cond_fn)(uint32_t);
 static const struct {
-  const char *name;
+  const char* name;
   cond_fn set, cmov32, cmov16, jcc8, jcc32;
 } conds[] = {
 #define ROW(cc) {#cc, set_##cc, cmov32_##cc, cmov16_##cc, jcc8_##cc, jcc32_##cc},
@@ -50,15 +61,15 @@ static const struct {
 
 /* LOOP family: runs the instruction with ECX=count and ZF preset by a compare
  * of *p with 0 each iteration; returns iterations and final ECX. */
-#define DEF_LOOP(fn, insn)                                                         \
-  static uint32_t fn(uint32_t ecx, const uint8_t *p, uint32_t *ecx_out) {          \
-    uint32_t n = 0;                                                                \
+#define DEF_LOOP(fn, insn)                                                           \
+  static uint32_t fn(uint32_t ecx, const uint8_t* p, uint32_t* ecx_out) {            \
+    uint32_t n = 0;                                                                  \
     __asm__ volatile("1:\n\tinc %0\n\tcmpb $0, (%2)\n\tlea 1(%2), %2\n\t" insn " 1b" \
-                     : "+r"(n), "+c"(ecx), "+r"(p)                                 \
-                     :                                                             \
-                     : "cc", "memory");                                            \
-    *ecx_out = ecx;                                                                \
-    return n;                                                                      \
+                     : "+r"(n), "+c"(ecx), "+r"(p)                                   \
+                     :                                                               \
+                     : "cc", "memory");                                              \
+    *ecx_out = ecx;                                                                  \
+    return n;                                                                        \
   }
 DEF_LOOP(do_loop, "loop")
 DEF_LOOP(do_loope, "loope")
@@ -107,9 +118,10 @@ int main(void) {
         n4 = do_loop16(counts[i], pat, &e4);
         n5 = do_loope16(counts[i], pat + start, &e5);
       }
-      printf("loop ecx=%08x start%u: loop %u/%08x loope %u/%08x loopne %u/%08x loop16 %u/%08x "
-             "loope16 %u/%08x\n",
-             counts[i], start, n1, e1, n2, e2, n3, e3, n4, e4, n5, e5);
+      printf(
+          "loop ecx=%08x start%u: loop %u/%08x loope %u/%08x loopne %u/%08x loop16 %u/%08x "
+          "loope16 %u/%08x\n",
+          counts[i], start, n1, e1, n2, e2, n3, e3, n4, e4, n5, e5);
     }
   static const uint32_t jc[] = {0, 1, 0x10000, 0xffff0000u, 0xffffffffu};
   for (unsigned i = 0; i < ARRAY_LEN(jc); i++)

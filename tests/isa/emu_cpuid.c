@@ -20,10 +20,10 @@ int main(void) {
   printf("MMX %u SSE %u SSE2 %u FXSR %u\n", (d >> 23) & 1, (d >> 25) & 1, (d >> 26) & 1,
          (d >> 24) & 1);
   int ok = 1;
-#define REQUIRE(cond)                                  \
-  if (!(cond)) {                                       \
-    printf("FAIL: %s\n", #cond);                       \
-    ok = 0;                                            \
+#define REQUIRE(cond)            \
+  if (!(cond)) {                 \
+    printf("FAIL: %s\n", #cond); \
+    ok = 0;                      \
   }
   REQUIRE(max_leaf >= 1);
   REQUIRE(family == 6);

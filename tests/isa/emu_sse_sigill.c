@@ -13,22 +13,23 @@ static sigjmp_buf back;
 static volatile int got_sig, got_code;
 static volatile uint32_t got_addr;
 
-static void on_ill(int sig, siginfo_t *si, void *ctx) {
+static void on_ill(int sig, siginfo_t* si, void* ctx) {
   got_sig = sig;
   got_code = si->si_code;
   got_addr = (uint32_t)si->si_addr;
   siglongjmp(back, 1);
 }
 
-__asm__(".text\n.globl sse_probe\nsse_probe:\n\t"
-        ".globl sse_probe_at\nsse_probe_at:\n\taddps %xmm1, %xmm0\n\tret\n"
-        ".globl mmx_probe\nmmx_probe:\n\t"
-        ".globl mmx_probe_at\nmmx_probe_at:\n\tpaddb %mm1, %mm0\n\temms\n\tret\n");
+__asm__(
+    ".text\n.globl sse_probe\nsse_probe:\n\t"
+    ".globl sse_probe_at\nsse_probe_at:\n\taddps %xmm1, %xmm0\n\tret\n"
+    ".globl mmx_probe\nmmx_probe:\n\t"
+    ".globl mmx_probe_at\nmmx_probe_at:\n\tpaddb %mm1, %mm0\n\temms\n\tret\n");
 void sse_probe(void);
 void mmx_probe(void);
 extern const char sse_probe_at[], mmx_probe_at[];
 
-static int check(const char *name, void (*fn)(void), const char *at, int present) {
+static int check(const char* name, void (*fn)(void), const char* at, int present) {
   got_sig = 0;
   if (sigsetjmp(back, 1) == 0) fn();
   printf("%s: cpuid says %s, got %s", name, present ? "present" : "absent",

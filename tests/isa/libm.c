@@ -5,9 +5,25 @@
 #include "isa.h"
 
 int main(void) {
-  static const double xs[] = {0.0,  -0.0, 1e-310, 0.1, 0.5,  1.0,   1.5,  2.0,   2.718281828459045,
-                              3.14159265358979, 10.0, 100.5, 1e6,  1e22,  -0.75, -3.0,
-                              709.0, -745.0, 1e300};
+  static const double xs[] = {0.0,
+                              -0.0,
+                              1e-310,
+                              0.1,
+                              0.5,
+                              1.0,
+                              1.5,
+                              2.0,
+                              2.718281828459045,
+                              3.14159265358979,
+                              10.0,
+                              100.5,
+                              1e6,
+                              1e22,
+                              -0.75,
+                              -3.0,
+                              709.0,
+                              -745.0,
+                              1e300};
   for (unsigned i = 0; i < ARRAY_LEN(xs); i++) {
     volatile double x = xs[i];
     printf("x=%a sin %a cos %a tan %a\n", x, sin(x), cos(x), tan(x));
@@ -15,9 +31,8 @@ int main(void) {
            log(fabs(x)), log1p(fabs(x)), log10(fabs(x)), log2(fabs(x)));
     printf("x=%a sqrt %a cbrt %a atan %a asin %a acos %a\n", x, sqrt(fabs(x)), cbrt(x), atan(x),
            asin(fmod(x, 1.0)), acos(fmod(x, 1.0)));
-    printf("x=%a sinh %a cosh %a tanh %a floor %a ceil %a rint %a lrint %ld round %a\n", x,
-           sinh(x), cosh(x), tanh(x), floor(x), ceil(x), rint(x),
-           fabs(x) < 1e9 ? lrint(x) : 0L, round(x));
+    printf("x=%a sinh %a cosh %a tanh %a floor %a ceil %a rint %a lrint %ld round %a\n", x, sinh(x),
+           cosh(x), tanh(x), floor(x), ceil(x), rint(x), fabs(x) < 1e9 ? lrint(x) : 0L, round(x));
     for (unsigned j = 0; j < ARRAY_LEN(xs); j += 3) {
       volatile double y = xs[j];
       printf("x=%a y=%a pow %a atan2 %a fmod %a hypot %a remainder %a\n", x, y, pow(fabs(x), y),
@@ -27,8 +42,8 @@ int main(void) {
   static const float fs[] = {0.1f, 1.0f, 3.5f, -2.25f, 100.0f};
   for (unsigned i = 0; i < ARRAY_LEN(fs); i++) {
     volatile float x = fs[i];
-    printf("f=%a sinf %a expf %a logf %a powf %a sqrtf %a\n", x, sinf(x), expf(x),
-           logf(fabsf(x)), powf(fabsf(x), 1.5f), sqrtf(fabsf(x)));
+    printf("f=%a sinf %a expf %a logf %a powf %a sqrtf %a\n", x, sinf(x), expf(x), logf(fabsf(x)),
+           powf(fabsf(x), 1.5f), sqrtf(fabsf(x)));
   }
   static const long double ls[] = {0.1L, 1.0L, 3.5L, -2.25L, 1e100L};
   for (unsigned i = 0; i < ARRAY_LEN(ls); i++) {

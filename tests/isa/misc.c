@@ -5,7 +5,7 @@
  * multi-byte NOPs. */
 #include "isa.h"
 
-static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d) {
+static void cpuid(uint32_t leaf, uint32_t* a, uint32_t* b, uint32_t* c, uint32_t* d) {
   __asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
@@ -23,8 +23,8 @@ static void test_cpuid(void) {
   cpuid(1, &a, &b, &c, &d);
   unsigned family = (a >> 8) & 0xf;
   if (family == 0xf) family += (a >> 20) & 0xff;
-  printf("cpuid: family >= 6: %d, FPU %u TSC %u CX8 %u CMOV %u\n", family >= 6, d & 1,
-         (d >> 4) & 1, (d >> 8) & 1, (d >> 15) & 1);
+  printf("cpuid: family >= 6: %d, FPU %u TSC %u CX8 %u CMOV %u\n", family >= 6, d & 1, (d >> 4) & 1,
+         (d >> 8) & 1, (d >> 15) & 1);
   /* The ID flag (bit 21) must be toggleable on a CPU with CPUID. */
   uint32_t f1, f2;
   __asm__ volatile(
@@ -48,29 +48,30 @@ static void test_rdtsc(void) {
  * display (EBP-4, EBP-8, EBP-12) holds known words. out[0] = base - ESP,
  * out[1] = base - EBP after ENTER, out[2..13] = the 12 words from ESP up,
  * out[14] = base - EBP after LEAVE, out[15] = base (a stack address). */
-__asm__(".text\n"
-        "isa_enter_test:\n\t"
-        "push %ebp\n\tpush %ebx\n\tpush %esi\n\tpush %edi\n\t"
-        "mov 20(%esp), %eax\n\t"
-        "mov 24(%esp), %edi\n\t"
-        "mov %esp, %esi\n\t"
-        "mov %esi, 60(%edi)\n\t"
-        "push $0x11111111\n\tpush $0x22222222\n\tpush $0x33333333\n\t"
-        "lea 12(%esp), %ebp\n\t"
-        "cmp $0, %eax\n\tjne 1f\n\tenter $8, $0\n\tjmp 5f\n"
-        "1:\tcmp $1, %eax\n\tjne 2f\n\tenter $8, $1\n\tjmp 5f\n"
-        "2:\tcmp $2, %eax\n\tjne 3f\n\tenter $8, $2\n\tjmp 5f\n"
-        "3:\tenter $8, $3\n"
-        "5:\tmov %esi, %ecx\n\tsub %esp, %ecx\n\tmov %ecx, (%edi)\n\t"
-        "mov %esi, %ecx\n\tsub %ebp, %ecx\n\tmov %ecx, 4(%edi)\n\t"
-        "xor %ecx, %ecx\n"
-        "6:\tmov (%esp,%ecx,4), %edx\n\tmov %edx, 8(%edi,%ecx,4)\n\tinc %ecx\n\t"
-        "cmp $12, %ecx\n\tjne 6b\n\t"
-        "leave\n\t"
-        "mov %esi, %ecx\n\tsub %ebp, %ecx\n\tmov %ecx, 56(%edi)\n\t"
-        "mov %esi, %esp\n\t"
-        "pop %edi\n\tpop %esi\n\tpop %ebx\n\tpop %ebp\n\tret\n");
-void isa_enter_test(uint32_t level, uint32_t *out);
+__asm__(
+    ".text\n"
+    "isa_enter_test:\n\t"
+    "push %ebp\n\tpush %ebx\n\tpush %esi\n\tpush %edi\n\t"
+    "mov 20(%esp), %eax\n\t"
+    "mov 24(%esp), %edi\n\t"
+    "mov %esp, %esi\n\t"
+    "mov %esi, 60(%edi)\n\t"
+    "push $0x11111111\n\tpush $0x22222222\n\tpush $0x33333333\n\t"
+    "lea 12(%esp), %ebp\n\t"
+    "cmp $0, %eax\n\tjne 1f\n\tenter $8, $0\n\tjmp 5f\n"
+    "1:\tcmp $1, %eax\n\tjne 2f\n\tenter $8, $1\n\tjmp 5f\n"
+    "2:\tcmp $2, %eax\n\tjne 3f\n\tenter $8, $2\n\tjmp 5f\n"
+    "3:\tenter $8, $3\n"
+    "5:\tmov %esi, %ecx\n\tsub %esp, %ecx\n\tmov %ecx, (%edi)\n\t"
+    "mov %esi, %ecx\n\tsub %ebp, %ecx\n\tmov %ecx, 4(%edi)\n\t"
+    "xor %ecx, %ecx\n"
+    "6:\tmov (%esp,%ecx,4), %edx\n\tmov %edx, 8(%edi,%ecx,4)\n\tinc %ecx\n\t"
+    "cmp $12, %ecx\n\tjne 6b\n\t"
+    "leave\n\t"
+    "mov %esi, %ecx\n\tsub %ebp, %ecx\n\tmov %ecx, 56(%edi)\n\t"
+    "mov %esi, %esp\n\t"
+    "pop %edi\n\tpop %esi\n\tpop %ebx\n\tpop %ebp\n\tret\n");
+void isa_enter_test(uint32_t level, uint32_t* out);
 
 static void test_enter_leave(void) {
   for (uint32_t level = 0; level < 4; level++) {
@@ -124,7 +125,8 @@ static void test_pusha(void) {
       "mov $0xdddd6666, %%ebp\n\tmov $0xeeee7777, %%esi\n\tmov $0xffff8888, %%edi\n\t"
       "mov $0x12344444, %%edx\n\t"
       "pushaw\n\t"
-      "mov %%esp, %%eax\n\tmovzwl 6(%%eax), %%eax\n\t" /* the pushed SP: keep its low 16 bits only */
+      "mov %%esp, %%eax\n\tmovzwl 6(%%eax), %%eax\n\t" /* the pushed SP: keep its low 16 bits only
+                                                        */
       "mov $0x55555555, %%ecx\n\tmov %%ecx, %%ebx\n\tmov %%ecx, %%ebp\n\tmov %%ecx, %%esi\n\t"
       "mov %%ecx, %%edi\n\tmov %%ecx, %%edx\n\tmov %%ecx, %%eax\n\t"
       "popaw\n\t"
@@ -161,8 +163,8 @@ static void test_flags(void) {
   /* POPF/PUSHF round trip of the whole EFLAGS image: user mode can set the
    * arithmetic flags, DF, TF? (not tested: it traps), AC and ID; not IOPL,
    * IF, VM, RF, VIF, VIP; bits 3, 5, 15 read as 0, bit 1 as 1. */
-  static const uint32_t imgs[] = {0x00000000u, 0x00000ed7u, 0x00040cd5u, 0x00200000u,
-                                  0x003c7fffu & ~0x100u, 0xffffffffu & ~0x100u};
+  static const uint32_t imgs[] = {0x00000000u, 0x00000ed7u,           0x00040cd5u,
+                                  0x00200000u, 0x003c7fffu & ~0x100u, 0xffffffffu & ~0x100u};
   for (unsigned i = 0; i < ARRAY_LEN(imgs); i++) {
     uint32_t f;
     __asm__ volatile("pushf\n\tpush %1\n\tpopf\n\tpushf\n\tpop %0\n\tpopf"
@@ -172,13 +174,15 @@ static void test_flags(void) {
     printf("popf %08x -> pushf %08x\n", imgs[i], f);
   }
   uint32_t f16;
-  __asm__ volatile("pushf\n\tpushw $0x08d5\n\tpopfw\n\tpushfw\n\tpopw %%ax\n\tmovzwl %%ax, %0\n\tpopf"
-                   : "=r"(f16)
-                   :
-                   : "eax", "cc");
+  __asm__ volatile(
+      "pushf\n\tpushw $0x08d5\n\tpopfw\n\tpushfw\n\tpopw %%ax\n\tmovzwl %%ax, %0\n\tpopf"
+      : "=r"(f16)
+      :
+      : "eax", "cc");
   printf("popfw/pushfw 08d5 -> %04x\n", f16);
   uint32_t fc;
-  __asm__ volatile("push $0x202\n\tpopf\n\tstc\n\tcmc\n\tcmc\n\tpushf\n\tclc\n\tpop %0" : "=r"(fc)::"cc");
+  __asm__ volatile("push $0x202\n\tpopf\n\tstc\n\tcmc\n\tcmc\n\tpushf\n\tclc\n\tpop %0"
+                   : "=r"(fc)::"cc");
   printf("stc cmc cmc -> f%03x\n", fc & FL_ARITH);
   __asm__ volatile("std\n\tpushf\n\tcld\n\tpop %0" : "=r"(fc)::"cc");
   printf("std -> df%u\n", (fc & FL_DF) ? 1 : 0);
@@ -208,9 +212,10 @@ static void test_xlat_conv(void) {
     __asm__("cltd" : "+a"(a), "+d"(d));
     printf("cdq %08x -> %08x:%08x\n", vals[i], d, a);
     uint32_t r1, r2, r3, r4, r5 = 0x99999999u;
-    __asm__("movsbl %b4, %0\n\tmovswl %w4, %1\n\tmovzbl %b4, %2\n\tmovzwl %w4, %3\n\tmovsbw %b4, %w5"
-            : "=&r"(r1), "=&r"(r2), "=&r"(r3), "=&r"(r4), "+r"(r5)
-            : "q"(vals[i]));
+    __asm__(
+        "movsbl %b4, %0\n\tmovswl %w4, %1\n\tmovzbl %b4, %2\n\tmovzwl %w4, %3\n\tmovsbw %b4, %w5"
+        : "=&r"(r1), "=&r"(r2), "=&r"(r3), "=&r"(r4), "+r"(r5)
+        : "q"(vals[i]));
     printf("movsx/zx %08x -> %08x %08x %08x %08x %08x\n", vals[i], r1, r2, r3, r4, r5);
     uint32_t x = vals[i], y = 0x01020304u;
     __asm__("xchgl %0, %1\n\txchgb %b0, %h1\n\txchgw %w1, %w0" : "+q"(x), "+q"(y));
@@ -242,16 +247,18 @@ static void test_op16(void) {
 
 static void test_lea(void) {
   uint32_t b = 0x10000000u, i = 0x00000123u, r[6];
-  __asm__("lea 0x7(%[b],%[i],8), %0\n\t"
-          "lea -0x80(%[b],%[i],4), %1\n\t"
-          "lea 0x12345678(,%[i],2), %2"
-          : "=&r"(r[0]), "=&r"(r[1]), "=&r"(r[2])
-          : [b] "r"(b), [i] "r"(i));
-  __asm__("lea (%[b],%[b]), %0\n\t"
-          "lea 0x40(%[i]), %1\n\t"
-          "leaw 0x1234(%[b],%[i],1), %w2"
-          : "=&r"(r[3]), "=&r"(r[4]), "=&r"(r[5])
-          : [b] "r"(b), [i] "r"(i), "2"(0xeeeeeeeeu));
+  __asm__(
+      "lea 0x7(%[b],%[i],8), %0\n\t"
+      "lea -0x80(%[b],%[i],4), %1\n\t"
+      "lea 0x12345678(,%[i],2), %2"
+      : "=&r"(r[0]), "=&r"(r[1]), "=&r"(r[2])
+      : [b] "r"(b), [i] "r"(i));
+  __asm__(
+      "lea (%[b],%[b]), %0\n\t"
+      "lea 0x40(%[i]), %1\n\t"
+      "leaw 0x1234(%[b],%[i],1), %w2"
+      : "=&r"(r[3]), "=&r"(r[4]), "=&r"(r[5])
+      : [b] "r"(b), [i] "r"(i), "2"(0xeeeeeeeeu));
   printf("lea:");
   for (int k = 0; k < 6; k++) printf(" %08x", r[k]);
   printf("\n");

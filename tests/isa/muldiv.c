@@ -5,17 +5,17 @@
 #include "isa.h"
 
 /* One-operand forms: EDX:EAX (or AX) = EAX * src. Returns EAX, *hi = EDX. */
-#define DEF_M1(fn, insn)                                                                \
-  static uint32_t fn(uint32_t a, uint32_t b, uint32_t d, uint32_t fin, uint32_t *hi,   \
-                     uint32_t *fout) {                                                  \
-    uint32_t f;                                                                         \
-    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"             \
-                     : "+a"(a), "+d"(d), [fo] "=&r"(f)                                  \
-                     : [b] "b"(b), [fi] "r"(fin)                                        \
-                     : "cc");                                                           \
-    *fout = f;                                                                          \
-    *hi = d;                                                                            \
-    return a;                                                                           \
+#define DEF_M1(fn, insn)                                                             \
+  static uint32_t fn(uint32_t a, uint32_t b, uint32_t d, uint32_t fin, uint32_t* hi, \
+                     uint32_t* fout) {                                               \
+    uint32_t f;                                                                      \
+    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"          \
+                     : "+a"(a), "+d"(d), [fo] "=&r"(f)                               \
+                     : [b] "b"(b), [fi] "r"(fin)                                     \
+                     : "cc");                                                        \
+    *fout = f;                                                                       \
+    *hi = d;                                                                         \
+    return a;                                                                        \
   }
 DEF_M1(mul8, "mulb %b[b]")
 DEF_M1(mul16, "mulw %w[b]")
@@ -30,36 +30,36 @@ DEF_M1(idiv8, "idivb %b[b]")
 DEF_M1(idiv16, "idivw %w[b]")
 DEF_M1(idiv32, "idivl %[b]")
 /* Memory operand forms for a few. */
-#define DEF_M1M(fn, insn)                                                              \
-  static uint32_t fn(uint32_t a, uint32_t b, uint32_t d, uint32_t fin, uint32_t *hi,  \
-                     uint32_t *fout) {                                                 \
-    uint32_t f;                                                                        \
-    volatile uint32_t m = b;                                                           \
-    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"            \
-                     : "+a"(a), "+d"(d), [fo] "=&r"(f)                                 \
-                     : [m] "m"(m), [fi] "r"(fin)                                       \
-                     : "cc");                                                          \
-    *fout = f;                                                                         \
-    *hi = d;                                                                           \
-    return a;                                                                          \
+#define DEF_M1M(fn, insn)                                                            \
+  static uint32_t fn(uint32_t a, uint32_t b, uint32_t d, uint32_t fin, uint32_t* hi, \
+                     uint32_t* fout) {                                               \
+    uint32_t f;                                                                      \
+    volatile uint32_t m = b;                                                         \
+    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"          \
+                     : "+a"(a), "+d"(d), [fo] "=&r"(f)                               \
+                     : [m] "m"(m), [fi] "r"(fin)                                     \
+                     : "cc");                                                        \
+    *fout = f;                                                                       \
+    *hi = d;                                                                         \
+    return a;                                                                        \
   }
 DEF_M1M(mulm32, "mull %[m]")
 DEF_M1M(imulm16, "imulw %[m]")
 DEF_M1M(divm32, "divl %[m]")
 DEF_M1M(idivm8, "idivb %[m]")
 
-typedef uint32_t (*m1_fn)(uint32_t, uint32_t, uint32_t, uint32_t, uint32_t *, uint32_t *);
+typedef uint32_t (*m1_fn)(uint32_t, uint32_t, uint32_t, uint32_t, uint32_t*, uint32_t*);
 
 /* Two- and three-operand IMUL: the result is truncated, CF=OF=overflow. */
-#define DEF_I2(fn, insn)                                                        \
-  static uint32_t fn(uint32_t a, uint32_t b, uint32_t fin, uint32_t *fout) {    \
-    uint32_t f;                                                                 \
-    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"     \
-                     : [a] "+r"(a), [fo] "=&r"(f)                               \
-                     : [b] "r"(b), [fi] "r"(fin)                                \
-                     : "cc");                                                   \
-    *fout = f;                                                                  \
-    return a;                                                                   \
+#define DEF_I2(fn, insn)                                                     \
+  static uint32_t fn(uint32_t a, uint32_t b, uint32_t fin, uint32_t* fout) { \
+    uint32_t f;                                                              \
+    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]"  \
+                     : [a] "+r"(a), [fo] "=&r"(f)                            \
+                     : [b] "r"(b), [fi] "r"(fin)                             \
+                     : "cc");                                                \
+    *fout = f;                                                               \
+    return a;                                                                \
   }
 DEF_I2(imul2_16, "imulw %w[b], %w[a]")
 DEF_I2(imul2_32, "imull %[b], %[a]")
@@ -67,7 +67,7 @@ DEF_I2(imul3_32i8, "imull $-7, %[b], %[a]")
 DEF_I2(imul3_32i32, "imull $0x10001, %[b], %[a]")
 DEF_I2(imul3_16i8, "imulw $100, %w[b], %w[a]")
 DEF_I2(imul3_16i16, "imulw $-1000, %w[b], %w[a]")
-typedef uint32_t (*i2_fn)(uint32_t, uint32_t, uint32_t, uint32_t *);
+typedef uint32_t (*i2_fn)(uint32_t, uint32_t, uint32_t, uint32_t*);
 
 static const uint32_t vals[] = {0x00000000u, 0x00000001u, 0x00000002u, 0x0000007fu, 0x00000080u,
                                 0x000000ffu, 0x00007fffu, 0x00008000u, 0x0000ffffu, 0x7fffffffu,
@@ -79,8 +79,9 @@ static int div_faults(int is_signed, unsigned bits, uint32_t hi, uint32_t lo, ui
   d &= mask;
   if (d == 0) return 1;
   if (!is_signed) {
-    uint64_t n = bits == 8 ? (lo & 0xffff) : bits == 16 ? ((hi & 0xffff) << 16 | (lo & 0xffff))
-                                                         : ((uint64_t)hi << 32 | lo);
+    uint64_t n = bits == 8    ? (lo & 0xffff)
+                 : bits == 16 ? ((hi & 0xffff) << 16 | (lo & 0xffff))
+                              : ((uint64_t)hi << 32 | lo);
     return n / d > mask;
   }
   int64_t n, sd;
@@ -102,18 +103,17 @@ static int div_faults(int is_signed, unsigned bits, uint32_t hi, uint32_t lo, ui
 
 int main(void) {
   static const struct {
-    const char *name;
+    const char* name;
     m1_fn fn;
     int div, is_signed;
     unsigned bits;
-  } m1[] = {{"mul8", mul8, 0, 0, 8},        {"mul16", mul16, 0, 0, 16},
-            {"mul32", mul32, 0, 0, 32},     {"imul8", imul8, 0, 1, 8},
-            {"imul16", imul16, 0, 1, 16},   {"imul32", imul32, 0, 1, 32},
-            {"mulm32", mulm32, 0, 0, 32},   {"imulm16", imulm16, 0, 1, 16},
-            {"div8", div8, 1, 0, 8},        {"div16", div16, 1, 0, 16},
-            {"div32", div32, 1, 0, 32},     {"idiv8", idiv8, 1, 1, 8},
-            {"idiv16", idiv16, 1, 1, 16},   {"idiv32", idiv32, 1, 1, 32},
-            {"divm32", divm32, 1, 0, 32},   {"idivm8", idivm8, 1, 1, 8}};
+  } m1[] = {
+      {"mul8", mul8, 0, 0, 8},      {"mul16", mul16, 0, 0, 16},     {"mul32", mul32, 0, 0, 32},
+      {"imul8", imul8, 0, 1, 8},    {"imul16", imul16, 0, 1, 16},   {"imul32", imul32, 0, 1, 32},
+      {"mulm32", mulm32, 0, 0, 32}, {"imulm16", imulm16, 0, 1, 16}, {"div8", div8, 1, 0, 8},
+      {"div16", div16, 1, 0, 16},   {"div32", div32, 1, 0, 32},     {"idiv8", idiv8, 1, 1, 8},
+      {"idiv16", idiv16, 1, 1, 16}, {"idiv32", idiv32, 1, 1, 32},   {"divm32", divm32, 1, 0, 32},
+      {"idivm8", idivm8, 1, 1, 8}};
   static const uint32_t fins[] = {FL_IN_CLEAR, FL_IN_SET};
   static const uint32_t his[] = {0x00000000u, 0x00000001u, 0xffffffffu, 0x80000000u, 0x00001234u};
   for (unsigned o = 0; o < ARRAY_LEN(m1); o++)
@@ -128,11 +128,11 @@ int main(void) {
                    fins[k] & FL_ARITH, hi, lo, f & FL_ARITH);
           }
   static const struct {
-    const char *name;
+    const char* name;
     i2_fn fn;
-  } i2[] = {{"imul2_16", imul2_16},     {"imul2_32", imul2_32},       {"imul3_32$-7", imul3_32i8},
-            {"imul3_32$0x10001", imul3_32i32}, {"imul3_16$100", imul3_16i8},
-            {"imul3_16$-1000", imul3_16i16}};
+  } i2[] = {{"imul2_16", imul2_16},       {"imul2_32", imul2_32},
+            {"imul3_32$-7", imul3_32i8},  {"imul3_32$0x10001", imul3_32i32},
+            {"imul3_16$100", imul3_16i8}, {"imul3_16$-1000", imul3_16i16}};
   for (unsigned o = 0; o < ARRAY_LEN(i2); o++)
     for (unsigned i = 0; i < ARRAY_LEN(vals); i++)
       for (unsigned j = 0; j < ARRAY_LEN(vals); j++)

@@ -51,8 +51,7 @@ static void test_tls(void) {
   /* The same thing through a register-indirect address with the override. */
   __asm__("mov %%gs:(%1), %0" : "=r"(via_sel) : "r"(0));
   printf("gs:0 == pthread_self: %d, via lods: %d, via (reg): %d, gs is GDT RPL3: %d\n",
-         self == (uint32_t)pthread_self(), via_lods == self, via_sel == self,
-         (gs & 7) == 3);
+         self == (uint32_t)pthread_self(), via_lods == self, via_sel == self, (gs & 7) == 3);
   /* Writes through %gs: glibc keeps scratch in the TCB, use a __thread var. */
   static __thread uint32_t tvar = 0x1234;
   uint32_t off = (uint32_t)&tvar - self;
@@ -103,7 +102,7 @@ static void test_addr16(uint16_t sel) {
   __asm__ volatile(
       "push %%ebx\n\tmov %[sel], %%fs\n\t"
       "mov $0xfffc, %%ebx\n\tmov $0x0006, %%esi\n\t"
-      "addr16 movl $0xa1b2c3d4, %%fs:(%%bx,%%si)\n\t"   /* lands at 0x0002 */
+      "addr16 movl $0xa1b2c3d4, %%fs:(%%bx,%%si)\n\t" /* lands at 0x0002 */
       "addr16 addl $0x01010101, %%fs:0x20(%%si)\n\t"
       "addr16 incw %%fs:0xfffe\n\t"
       "pop %%ebx\n\txor %%eax, %%eax\n\tmov %%eax, %%fs"
@@ -117,18 +116,20 @@ static void test_addr16(uint16_t sel) {
 
 /* String instructions with the 0x67 prefix use SI/DI/CX; ES is the LDT
  * segment too (ES cannot be overridden for the destination). */
-#define DEF_STR16(fn, insn)                                                              \
-  static void fn(uint16_t sel, uint32_t *esi, uint32_t *edi, uint32_t *ecx, uint32_t *eax, \
-                 uint32_t fin, uint32_t *fout) {                                         \
-    uint32_t f;                                                                          \
-    /* fin may be an ESP-relative memory operand: read it before pushing. */                \
-    __asm__ volatile("push %[fi]\n\tpopf\n\tpush %%es\n\tmov %[sel], %%fs\n\t"             \
-                     "mov %[sel], %%es\n\t" insn "\n\tpushf\n\tpop %[fo]\n\tcld\n\t"      \
-                     "pop %%es\n\tpush %%eax\n\txor %%eax, %%eax\n\tmov %%eax, %%fs\n\tpop %%eax" \
-                     : "+S"(*esi), "+D"(*edi), "+c"(*ecx), "+a"(*eax), [fo] "=&d"(f)     \
-                     : [sel] "b"((uint32_t)sel), [fi] "m"(fin)                           \
-                     : "cc", "memory");                                                  \
-    *fout = f;                                                                           \
+#define DEF_STR16(fn, insn)                                                                \
+  static void fn(uint16_t sel, uint32_t* esi, uint32_t* edi, uint32_t* ecx, uint32_t* eax, \
+                 uint32_t fin, uint32_t* fout) {                                           \
+    uint32_t f;                                                                            \
+    /* fin may be an ESP-relative memory operand: read it before pushing. */               \
+    __asm__ volatile(                                                                      \
+        "push %[fi]\n\tpopf\n\tpush %%es\n\tmov %[sel], %%fs\n\t"                          \
+        "mov %[sel], %%es\n\t" insn                                                        \
+        "\n\tpushf\n\tpop %[fo]\n\tcld\n\t"                                                \
+        "pop %%es\n\tpush %%eax\n\txor %%eax, %%eax\n\tmov %%eax, %%fs\n\tpop %%eax"       \
+        : "+S"(*esi), "+D"(*edi), "+c"(*ecx), "+a"(*eax), [fo] "=&d"(f)                    \
+        : [sel] "b"((uint32_t)sel), [fi] "m"(fin)                                          \
+        : "cc", "memory");                                                                 \
+    *fout = f;                                                                             \
   }
 DEF_STR16(movsb16, "addr16 fs movsb")
 DEF_STR16(rep_movsw16, "addr16 rep fs movsw")
@@ -139,18 +140,16 @@ DEF_STR16(lodsw16, "addr16 fs lodsw")
 DEF_STR16(repe_cmpsb16, "addr16 repe fs cmpsb")
 DEF_STR16(repne_scasb16, "addr16 repne scasb")
 DEF_STR16(xlat16, "addr16 fs xlat")
-typedef void (*str16_fn)(uint16_t, uint32_t *, uint32_t *, uint32_t *, uint32_t *, uint32_t,
-                         uint32_t *);
+typedef void (*str16_fn)(uint16_t, uint32_t*, uint32_t*, uint32_t*, uint32_t*, uint32_t, uint32_t*);
 
 static void test_string16(uint16_t sel) {
   static const struct {
-    const char *name;
+    const char* name;
     str16_fn fn;
-  } ops[] = {{"movsb", movsb16},          {"rep movsw", rep_movsw16},
-             {"rep movsl", rep_movsl16},  {"rep stosb", rep_stosb16},
-             {"rep stosl", rep_stosl16},  {"lodsw", lodsw16},
-             {"repe cmpsb", repe_cmpsb16}, {"repne scasb", repne_scasb16},
-             {"xlat", xlat16}};
+  } ops[] = {
+      {"movsb", movsb16},           {"rep movsw", rep_movsw16},     {"rep movsl", rep_movsl16},
+      {"rep stosb", rep_stosb16},   {"rep stosl", rep_stosl16},     {"lodsw", lodsw16},
+      {"repe cmpsb", repe_cmpsb16}, {"repne scasb", repne_scasb16}, {"xlat", xlat16}};
   static const struct {
     uint32_t si, di, cx;
     int df;
@@ -169,11 +168,12 @@ static void test_string16(uint16_t sel) {
       uint32_t esi = cases[c].si, edi = cases[c].di, ecx = cases[c].cx, f;
       uint32_t eax = 0x99880000u | seg_buf[(cases[c].di + 2) & 0xffff] |
                      (o == 8 ? 0 : 0); /* SCAS finds the third byte */
-      if (o == 8) eax = 0x99880010u; /* XLAT: AL index */
+      if (o == 8) eax = 0x99880010u;   /* XLAT: AL index */
       ops[o].fn(sel, &esi, &edi, &ecx, &eax, 0x202 | (cases[c].df ? FL_DF : 0), &f);
-      printf("%s si=%08x di=%08x cx=%08x df%d -> esi=%08x edi=%08x ecx=%08x eax=%08x f%03x sum %08x\n",
-             ops[o].name, cases[c].si, cases[c].di, cases[c].cx, cases[c].df, esi, edi, ecx, eax,
-             f & (FL_ARITH | FL_DF), sum_buf());
+      printf(
+          "%s si=%08x di=%08x cx=%08x df%d -> esi=%08x edi=%08x ecx=%08x eax=%08x f%03x sum %08x\n",
+          ops[o].name, cases[c].si, cases[c].di, cases[c].cx, cases[c].df, esi, edi, ecx, eax,
+          f & (FL_ARITH | FL_DF), sum_buf());
     }
 }
 

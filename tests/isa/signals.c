@@ -20,13 +20,14 @@
  * with its last setup instruction, then faults at <name>_at. One argument
  * (a pointer) is available in the setup as 20(%esp). */
 #define FAULT_FN(name, setup, insn)                                                         \
-  __asm__(".text\n.globl " #name "\n" #name ":\n\t"                                           \
-          "push %ebp\n\tpush %ebx\n\tpush %esi\n\tpush %edi\n\t"                              \
-          "mov $0x11111111, %eax\n\tmov $0x22222222, %ebx\n\tmov $0x33333333, %ecx\n\t"       \
-          "mov $0x44444444, %edx\n\tmov $0x55555555, %esi\n\tmov $0x66666666, %edi\n\t"       \
+  __asm__(".text\n.globl " #name "\n" #name                                                 \
+          ":\n\t"                                                                           \
+          "push %ebp\n\tpush %ebx\n\tpush %esi\n\tpush %edi\n\t"                            \
+          "mov $0x11111111, %eax\n\tmov $0x22222222, %ebx\n\tmov $0x33333333, %ecx\n\t"     \
+          "mov $0x44444444, %edx\n\tmov $0x55555555, %esi\n\tmov $0x66666666, %edi\n\t"     \
           "mov $0x77777777, %ebp\n\t" setup "\n.globl " #name "_at\n" #name "_at:\n\t" insn \
-          "\n\tpop %edi\n\tpop %esi\n\tpop %ebx\n\tpop %ebp\n\tret\n");                       \
-  void name(void *arg);                                                                     \
+          "\n\tpop %edi\n\tpop %esi\n\tpop %ebx\n\tpop %ebp\n\tret\n");                     \
+  void name(void* arg);                                                                     \
   extern const char name##_at[];
 
 FAULT_FN(f_div0, "xor %ecx, %ecx\n\txor %edx, %edx\n\tmov $0x7fffffff, %esi\n\tadd $1, %esi",
@@ -38,8 +39,7 @@ FAULT_FN(f_div_ovf, "mov $2, %edx\n\tmov $1, %ecx\n\tcmp $2, %ecx\n\tstc", "divl
 FAULT_FN(f_aam0, "mov $0x45, %eax\n\tor %eax, %eax", ".byte 0xd4, 0x00")
 FAULT_FN(f_read_null, "mov $0x10, %esi\n\tsub $0x20, %edi", "movl (%esi), %eax")
 FAULT_FN(f_write_ro, "mov 20(%esp), %edi\n\tadd $4, %edi\n\tinc %edx", "movl %eax, (%edi)")
-FAULT_FN(f_push_ro, "mov 20(%esp), %edi\n\tlea 4096(%edi), %esp\n\tneg %ecx",
-         "push %eax")
+FAULT_FN(f_push_ro, "mov 20(%esp), %edi\n\tlea 4096(%edi), %esp\n\tneg %ecx", "push %eax")
 FAULT_FN(f_exec_nx, "mov 20(%esp), %edi\n\tdec %eax", "call *%edi")
 FAULT_FN(f_ud2, "xor %eax, %eax", "ud2")
 FAULT_FN(f_int3, "mov $5, %eax\n\tcmp $6, %eax", "int3")
@@ -61,9 +61,9 @@ static sigjmp_buf jump_back;
 
 /* A signal handler has to reach its sigjmp_buf and record through globals:
  * the OS gives it no context pointer of ours. */
-static void on_fault(int sig, siginfo_t *si, void *ctx) {
-  ucontext_t *uc = ctx;
-  greg_t *g = uc->uc_mcontext.gregs;
+static void on_fault(int sig, siginfo_t* si, void* ctx) {
+  ucontext_t* uc = ctx;
+  greg_t* g = uc->uc_mcontext.gregs;
   rec.signo = sig;
   rec.code = si->si_code;
   rec.addr = (uint32_t)si->si_addr;
@@ -80,15 +80,15 @@ static void on_fault(int sig, siginfo_t *si, void *ctx) {
 }
 
 /* Prints a value relative to a named base when it is near it. */
-static void print_val(uint32_t v, const char *bname, uint32_t base) {
+static void print_val(uint32_t v, const char* bname, uint32_t base) {
   if (base && v - base + 0x2000 < 0x4000)
     printf(" %s%+d", bname, (int)(v - base));
   else
     printf(" %08x", v);
 }
 
-static void run(const char *name, void (*fn)(void *), const char *at, void *arg,
-                const char *bname, uint32_t base) {
+static void run(const char* name, void (*fn)(void*), const char* at, void* arg, const char* bname,
+                uint32_t base) {
   memset(&rec, 0, sizeof rec);
   if (sigsetjmp(jump_back, 1) == 0) {
     fn(arg);
@@ -111,14 +111,14 @@ static void run(const char *name, void (*fn)(void *), const char *at, void *arg,
 }
 
 /* A handler that resumes: skip the 2-byte UD2 and set EAX in the context. */
-static void on_ill_resume(int sig, siginfo_t *si, void *ctx) {
-  ucontext_t *uc = ctx;
+static void on_ill_resume(int sig, siginfo_t* si, void* ctx) {
+  ucontext_t* uc = ctx;
   uc->uc_mcontext.gregs[REG_EIP] += 2;
   uc->uc_mcontext.gregs[REG_EAX] = 0x600dd00d;
   uc->uc_mcontext.gregs[REG_EFL] |= FL_CF;
 }
 static int got_usr1, usr1_code, usr1_pid_ok;
-static void on_usr1(int sig, siginfo_t *si, void *ctx) {
+static void on_usr1(int sig, siginfo_t* si, void* ctx) {
   got_usr1++;
   usr1_code = si->si_code;
   usr1_pid_ok = si->si_pid == getpid();
@@ -136,11 +136,11 @@ int main(void) {
   sigaction(SIGTRAP, &sa, NULL);
   sigaction(SIGBUS, &sa, NULL);
 
-  uint8_t *pages = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  uint8_t* pages = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (pages == MAP_FAILED) return 1;
-  memset(pages, 0xc3, 3 * 4096); /* ret everywhere: the NX page would just return */
-  mprotect(pages + 4096, 4096, PROT_READ);  /* read-only, not executable */
-  mprotect(pages + 8192, 4096, PROT_NONE);  /* guard */
+  memset(pages, 0xc3, 3 * 4096);           /* ret everywhere: the NX page would just return */
+  mprotect(pages + 4096, 4096, PROT_READ); /* read-only, not executable */
+  mprotect(pages + 8192, 4096, PROT_NONE); /* guard */
   uint32_t base = (uint32_t)pages;
   static int32_t bounds[2] = {0, 10};
 

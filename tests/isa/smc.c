@@ -11,7 +11,7 @@
 
 typedef uint32_t (*fn0)(void);
 
-static uint8_t *emit_mov_eax_ret(uint8_t *p, uint32_t imm) {
+static uint8_t* emit_mov_eax_ret(uint8_t* p, uint32_t imm) {
   *p++ = 0xb8; /* mov $imm32, %eax */
   memcpy(p, &imm, 4);
   p += 4;
@@ -20,8 +20,8 @@ static uint8_t *emit_mov_eax_ret(uint8_t *p, uint32_t imm) {
 }
 
 int main(void) {
-  uint8_t *buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
+  uint8_t* buf =
+      mmap(NULL, 8192, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (buf == MAP_FAILED) return 1;
 
   /* 1. Write, call, rewrite, call: 100 times, each with a new constant. */
@@ -45,8 +45,8 @@ int main(void) {
    *      mov $0xbad, %eax
    *      ret
    *    On every x86 since the Pentium the store is seen by the next fetch. */
-  uint8_t *p = buf + 64;
-  uint8_t *next = p + 10;
+  uint8_t* p = buf + 64;
+  uint8_t* next = p + 10;
   p[0] = 0xc7;
   p[1] = 0x05;
   uint32_t target = (uint32_t)(next + 1), newimm = 0x600dc0deu;
@@ -67,12 +67,12 @@ int main(void) {
    *      incb top+2             ; fe 05 abs32
    *      loop top
    *      ret                                           sum = 1+2+...+10 */
-  uint8_t *q = buf + 128;
-  uint8_t *top = q + 7;
+  uint8_t* q = buf + 128;
+  uint8_t* top = q + 7;
   uint32_t immaddr = (uint32_t)(top + 2);
   uint8_t code[] = {0x31, 0xc0, 0xb9, 10, 0, 0, 0, /* xor, mov $10,%ecx */
                     0x83, 0xc0, 0x01,              /* top: add $1,%eax */
-                    0xfe, 0x05, 0, 0, 0, 0,        /* incb abs32 */
+                    0xfe, 0x05, 0,    0,  0, 0,    /* incb abs32 */
                     0xe2, 0xf5,                    /* loop top (-11) */
                     0xc3};
   memcpy(code + 12, &immaddr, 4);

@@ -11,7 +11,7 @@
 
 typedef uint32_t (*fn0)(void);
 
-static void emit_mov_eax_ret(uint8_t *p, uint32_t imm) {
+static void emit_mov_eax_ret(uint8_t* p, uint32_t imm) {
   p[0] = 0xb8; /* mov $imm32, %eax; ret */
   memcpy(p + 1, &imm, 4);
   p[5] = 0xc3;
@@ -20,8 +20,8 @@ static void emit_mov_eax_ret(uint8_t *p, uint32_t imm) {
 int main(void) {
   int fd = memfd_create("smc", 0);
   if (fd >= 0 && ftruncate(fd, 4096) == 0) {
-    uint8_t *x = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
-    uint8_t *w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    uint8_t* x = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    uint8_t* w = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (x != MAP_FAILED && w != MAP_FAILED) {
       for (uint32_t i = 0; i < 4; i++) {
         emit_mov_eax_ret(w, 0xa0a0a0a0u + i);

@@ -11,31 +11,31 @@ struct regs {
   uint32_t esi, edi, ecx, eax, flags;
 };
 
-#define DEF_STR(fn, insn)                                                               \
-  static void fn(struct regs *r) {                                                      \
-    uint32_t f, fin = r->flags;                                                         \
-    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]\n\tcld"      \
+#define DEF_STR(fn, insn)                                                                    \
+  static void fn(struct regs* r) {                                                           \
+    uint32_t f, fin = r->flags;                                                              \
+    __asm__ volatile("push %[fi]\n\tpopf\n\t" insn "\n\tpushf\n\tpop %[fo]\n\tcld"           \
                      : "+S"(r->esi), "+D"(r->edi), "+c"(r->ecx), "+a"(r->eax), [fo] "=&d"(f) \
-                     : [fi] "b"(fin)                                                    \
-                     : "cc", "memory");                                                 \
-    r->flags = f;                                                                       \
+                     : [fi] "b"(fin)                                                         \
+                     : "cc", "memory");                                                      \
+    r->flags = f;                                                                            \
   }
-#define DEF_STR_OP(op)                              \
-  DEF_STR(op##b_, #op "b")                          \
-  DEF_STR(op##w_, #op "w")                          \
-  DEF_STR(op##l_, #op "l")                          \
-  DEF_STR(op##b_f3, ".byte 0xf3\n\t" #op "b")       \
-  DEF_STR(op##w_f3, ".byte 0xf3\n\t" #op "w")       \
-  DEF_STR(op##l_f3, ".byte 0xf3\n\t" #op "l")       \
-  DEF_STR(op##b_f2, ".byte 0xf2\n\t" #op "b")       \
-  DEF_STR(op##w_f2, ".byte 0xf2\n\t" #op "w")       \
+#define DEF_STR_OP(op)                        \
+  DEF_STR(op##b_, #op "b")                    \
+  DEF_STR(op##w_, #op "w")                    \
+  DEF_STR(op##l_, #op "l")                    \
+  DEF_STR(op##b_f3, ".byte 0xf3\n\t" #op "b") \
+  DEF_STR(op##w_f3, ".byte 0xf3\n\t" #op "w") \
+  DEF_STR(op##l_f3, ".byte 0xf3\n\t" #op "l") \
+  DEF_STR(op##b_f2, ".byte 0xf2\n\t" #op "b") \
+  DEF_STR(op##w_f2, ".byte 0xf2\n\t" #op "w") \
   DEF_STR(op##l_f2, ".byte 0xf2\n\t" #op "l")
 #define STROPS(X) X(movs) X(cmps) X(stos) X(lods) X(scas)
 STROPS(DEF_STR_OP)
 
-typedef void (*str_fn)(struct regs *);
+typedef void (*str_fn)(struct regs*);
 static const struct {
-  const char *name;
+  const char* name;
   str_fn fn[9];
 } ops[] = {
 #define ROW(op) \
@@ -56,7 +56,7 @@ static void fill(void) {
   dst[START - 7] ^= 0x01;
 }
 
-static void dump(const char *tag, const struct regs *r) {
+static void dump(const char* tag, const struct regs* r) {
   printf("%s esi%+d edi%+d ecx=%08x eax=%08x f%03x dst=", tag, (int)(r->esi - (uint32_t)src),
          (int)(r->edi - (uint32_t)dst), r->ecx, r->eax, r->flags & (FL_ARITH | FL_DF));
   for (int i = 0; i < BUF; i++) printf("%02x", dst[i]);
@@ -64,7 +64,7 @@ static void dump(const char *tag, const struct regs *r) {
 }
 
 int main(void) {
-  static const char *const pfx[] = {"", "f3", "f2"};
+  static const char* const pfx[] = {"", "f3", "f2"};
   static const char sz[] = "bwl";
   static const uint32_t counts[] = {0, 1, 3, 9};
   for (unsigned o = 0; o < ARRAY_LEN(ops); o++)

@@ -22,7 +22,7 @@ static inline long double x87_make(uint16_t sexp, uint64_t mant) {
 }
 
 /* "sexp:mantissa" of an 80-bit value. */
-static inline void x87_print(const char *pfx, long double x) {
+static inline void x87_print(const char* pfx, long double x) {
   x87_val v;
   memset(&v, 0, sizeof v);
   v.ld = x;
@@ -35,7 +35,7 @@ static inline uint16_t x87_cw(unsigned rc, unsigned pc) {
   return (uint16_t)(0x007f | pc << 8 | rc << 10);
 }
 
-static const char *const x87_rc_name[] = {"near", "down", "up", "zero"};
+static const char* const x87_rc_name[] = {"near", "down", "up", "zero"};
 
 /* The interesting inputs. */
 static const struct {

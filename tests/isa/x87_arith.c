@@ -6,16 +6,16 @@
 #include "x87.h"
 
 /* st0 = a, st1 = b; op; result and status word out; stack left empty. */
-#define DEF_BIN(fn, insn)                                                                  \
-  static long double fn(long double a, long double b, uint16_t cw, uint16_t *sw) {         \
-    long double r;                                                                         \
-    uint16_t s;                                                                            \
-    __asm__ volatile("fnclex\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" insn            \
-                     "\n\tfnstsw %[s]\n\tfstpt %[r]\n\tfstp %%st(0)\n\tfldcw %[dcw]"       \
-                     : [r] "=m"(r), [s] "=m"(s)                                            \
-                     : [a] "m"(a), [b] "m"(b), [cw] "m"(cw), [dcw] "m"(x87_default_cw));   \
-    *sw = s;                                                                               \
-    return r;                                                                              \
+#define DEF_BIN(fn, insn)                                                                \
+  static long double fn(long double a, long double b, uint16_t cw, uint16_t* sw) {       \
+    long double r;                                                                       \
+    uint16_t s;                                                                          \
+    __asm__ volatile("fnclex\n\tfldcw %[cw]\n\tfldt %[b]\n\tfldt %[a]\n\t" insn          \
+                     "\n\tfnstsw %[s]\n\tfstpt %[r]\n\tfstp %%st(0)\n\tfldcw %[dcw]"     \
+                     : [r] "=m"(r), [s] "=m"(s)                                          \
+                     : [a] "m"(a), [b] "m"(b), [cw] "m"(cw), [dcw] "m"(x87_default_cw)); \
+    *sw = s;                                                                             \
+    return r;                                                                            \
   }
 static const uint16_t x87_default_cw = 0x037f;
 DEF_BIN(op_add, "fadd %%st(1), %%st")
@@ -35,22 +35,23 @@ DEF_BIN(op_sqrt, "fsqrt")
 DEF_BIN(op_rndint, "frndint")
 DEF_BIN(op_abs, "fabs")
 DEF_BIN(op_chs, "fchs")
-DEF_BIN(op_xtract_sig, "fxtract\n\tfstp %%st(2)")   /* keep significand in st0 */
+DEF_BIN(op_xtract_sig, "fxtract\n\tfstp %%st(2)") /* keep significand in st0 */
 DEF_BIN(op_xtract_exp, "fxtract\n\tfstp %%st(0)") /* exponent */
 
-typedef long double (*bin_fn)(long double, long double, uint16_t, uint16_t *);
+typedef long double (*bin_fn)(long double, long double, uint16_t, uint16_t*);
 
 /* Memory operand forms: st0 = a op m. */
-#define DEF_MEM(fn, type, insn)                                                              \
-  static long double fn(long double a, type m, uint16_t cw, uint16_t *sw) {                  \
-    long double r;                                                                           \
-    uint16_t s;                                                                              \
-    __asm__ volatile("fnclex\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn " %[m]\n\tfnstsw %[s]\n\t" \
-                     "fstpt %[r]\n\tfldcw %[dcw]"                                            \
-                     : [r] "=m"(r), [s] "=m"(s)                                              \
-                     : [a] "m"(a), [m] "m"(m), [cw] "m"(cw), [dcw] "m"(x87_default_cw));     \
-    *sw = s;                                                                                 \
-    return r;                                                                                \
+#define DEF_MEM(fn, type, insn)                                                          \
+  static long double fn(long double a, type m, uint16_t cw, uint16_t* sw) {              \
+    long double r;                                                                       \
+    uint16_t s;                                                                          \
+    __asm__ volatile("fnclex\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn                       \
+                     " %[m]\n\tfnstsw %[s]\n\t"                                          \
+                     "fstpt %[r]\n\tfldcw %[dcw]"                                        \
+                     : [r] "=m"(r), [s] "=m"(s)                                          \
+                     : [a] "m"(a), [m] "m"(m), [cw] "m"(cw), [dcw] "m"(x87_default_cw)); \
+    *sw = s;                                                                             \
+    return r;                                                                            \
   }
 DEF_MEM(mem_adds, float, "fadds")
 DEF_MEM(mem_muld, double, "fmull")
@@ -61,8 +62,8 @@ DEF_MEM(mem_imull, int32_t, "fimull")
 DEF_MEM(mem_idivrl, int32_t, "fidivrl")
 DEF_MEM(mem_isubw, int16_t, "fisubs")
 
-static void show(const char *name, unsigned i, unsigned j, unsigned rc, unsigned pc,
-                 long double r, uint16_t sw) {
+static void show(const char* name, unsigned i, unsigned j, unsigned rc, unsigned pc, long double r,
+                 uint16_t sw) {
   printf("%s %u,%u %s pc%u ->", name, i, j, x87_rc_name[rc], pc);
   x87_print(" ", r);
   /* Exception flags (IE DE ZE OE UE PE), SF and C1; the rest of the status
@@ -72,10 +73,10 @@ static void show(const char *name, unsigned i, unsigned j, unsigned rc, unsigned
 
 int main(void) {
   static const struct {
-    const char *name;
+    const char* name;
     bin_fn fn;
-  } bins[] = {{"fadd", op_add},   {"fsub", op_sub},        {"fsubr", op_subr},
-              {"fmul", op_mul},   {"fdiv", op_div},        {"fdivr", op_divr},
+  } bins[] = {{"fadd", op_add},         {"fsub", op_sub},        {"fsubr", op_subr},
+              {"fmul", op_mul},         {"fdiv", op_div},        {"fdivr", op_divr},
               {"fadd_st1", op_add_st1}, {"fdiv_st1", op_div_st1}};
   static const unsigned pcs[] = {3, 2, 0};
   for (unsigned o = 0; o < ARRAY_LEN(bins); o++)
@@ -92,7 +93,7 @@ int main(void) {
           }
       }
   static const struct {
-    const char *name;
+    const char* name;
     bin_fn fn;
   } others[] = {{"fscale", op_scale}, {"fprem", op_prem}, {"fprem1", op_prem1}};
   for (unsigned o = 0; o < ARRAY_LEN(others); o++)
@@ -107,8 +108,8 @@ int main(void) {
           printf(" sw%04x\n", sw & 0x477f);
         }
   /* FSCALE and FPREM with larger exponent distances. */
-  static const long double scales[] = {-70000.0L, -16400.0L, -64.5L, -1.0L, 0.5L,
-                                       7.9L,      16383.0L,  20000.0L};
+  static const long double scales[] = {-70000.0L, -16400.0L, -64.5L,   -1.0L,
+                                       0.5L,      7.9L,      16383.0L, 20000.0L};
   for (unsigned i = 0; i < X87_NINPUTS; i++)
     for (unsigned j = 0; j < ARRAY_LEN(scales); j++) {
       uint16_t sw;
@@ -133,9 +134,9 @@ int main(void) {
       printf(" sw%04x\n", sw & 0x477f);
     }
   static const struct {
-    const char *name;
+    const char* name;
     bin_fn fn;
-  } unary[] = {{"fsqrt", op_sqrt}, {"frndint", op_rndint}, {"fabs", op_abs},
+  } unary[] = {{"fsqrt", op_sqrt}, {"frndint", op_rndint},         {"fabs", op_abs},
                {"fchs", op_chs},   {"fxtract.sig", op_xtract_sig}, {"fxtract.exp", op_xtract_exp}};
   for (unsigned o = 0; o < ARRAY_LEN(unary); o++)
     for (unsigned p = 0; p < 3; p++)
@@ -148,8 +149,8 @@ int main(void) {
         }
       }
   /* frndint on halves and near-integers. */
-  static const long double halves[] = {0.5L, 1.5L, 2.5L, -0.5L, -1.5L, -2.5L, 0.49999L,
-                                       1e18L + 0.5L, 4503599627370497.5L};
+  static const long double halves[] = {
+      0.5L, 1.5L, 2.5L, -0.5L, -1.5L, -2.5L, 0.49999L, 1e18L + 0.5L, 4503599627370497.5L};
   for (unsigned rc = 0; rc < 4; rc++)
     for (unsigned i = 0; i < ARRAY_LEN(halves); i++) {
       uint16_t sw;
@@ -159,7 +160,7 @@ int main(void) {
       printf(" sw%04x\n", sw & 0x027f);
     }
   static const struct {
-    const char *name;
+    const char* name;
     bin_fn fn;
   } mems[] = {{"fadds", (bin_fn)0}, {0, 0}};
   (void)mems;

@@ -8,17 +8,17 @@
 static const uint16_t dcw = 0x037f;
 
 /* a in st0, b in st1. Returns status word; *fl = EFLAGS after; *top = TOP. */
-#define DEF_CMP(fn, insn, pops)                                                              \
-  static uint16_t fn(long double a, long double b, uint32_t *fl) {                           \
-    uint16_t s;                                                                              \
-    uint32_t f;                                                                              \
-    __asm__ volatile("fnclex\n\tfldt %[b]\n\tfldt %[a]\n\tpush $0x202\n\tpopf\n\t" insn       \
-                     "\n\tpushf\n\tpop %[f]\n\tfnstsw %[s]\n\t" pops                         \
-                     : [s] "=m"(s), [f] "=r"(f)                                              \
-                     : [a] "m"(a), [b] "m"(b)                                                \
-                     : "cc");                                                                \
-    *fl = f;                                                                                 \
-    return s;                                                                                \
+#define DEF_CMP(fn, insn, pops)                                                         \
+  static uint16_t fn(long double a, long double b, uint32_t* fl) {                      \
+    uint16_t s;                                                                         \
+    uint32_t f;                                                                         \
+    __asm__ volatile("fnclex\n\tfldt %[b]\n\tfldt %[a]\n\tpush $0x202\n\tpopf\n\t" insn \
+                     "\n\tpushf\n\tpop %[f]\n\tfnstsw %[s]\n\t" pops                    \
+                     : [s] "=m"(s), [f] "=r"(f)                                         \
+                     : [a] "m"(a), [b] "m"(b)                                           \
+                     : "cc");                                                           \
+    *fl = f;                                                                            \
+    return s;                                                                           \
   }
 #define POP2 "fstp %%st(0)\n\tfstp %%st(0)"
 #define POP1 "fstp %%st(0)"
@@ -34,16 +34,16 @@ DEF_CMP(c_fucomi, "fucomi %%st(1), %%st", POP2)
 DEF_CMP(c_fucomip, "fucomip %%st(1), %%st", POP1)
 DEF_CMP(c_ftst, "ftst", POP2)
 DEF_CMP(c_fxam, "fxam", POP2)
-typedef uint16_t (*cmp_fn)(long double, long double, uint32_t *);
+typedef uint16_t (*cmp_fn)(long double, long double, uint32_t*);
 
 int main(void) {
   static const struct {
-    const char *name;
+    const char* name;
     cmp_fn fn;
     int eflags;
-  } ops[] = {{"fcom", c_fcom, 0},     {"fcomp", c_fcomp, 0},     {"fcompp", c_fcompp, 0},
-             {"fucom", c_fucom, 0},   {"fucomp", c_fucomp, 0},   {"fucompp", c_fucompp, 0},
-             {"fcomi", c_fcomi, 1},   {"fcomip", c_fcomip, 1},   {"fucomi", c_fucomi, 1},
+  } ops[] = {{"fcom", c_fcom, 0},      {"fcomp", c_fcomp, 0},   {"fcompp", c_fcompp, 0},
+             {"fucom", c_fucom, 0},    {"fucomp", c_fucomp, 0}, {"fucompp", c_fucompp, 0},
+             {"fcomi", c_fcomi, 1},    {"fcomip", c_fcomip, 1}, {"fucomi", c_fucomi, 1},
              {"fucomip", c_fucomip, 1}};
   for (unsigned o = 0; o < ARRAY_LEN(ops); o++)
     for (unsigned i = 0; i < X87_NINPUTS; i++)
@@ -75,11 +75,12 @@ int main(void) {
       float fv = (float)ints[k] + 0.5f;
       double dv = (double)ints[k];
       long double a = x87_input(i);
-      __asm__ volatile("fnclex\n\tfldt %4\n\tficoml %5\n\tfnstsw %0\n\tfnclex\n\tficoms %6\n\t"
-                       "fnstsw %1\n\tfnclex\n\tfcoms %7\n\tfnstsw %2\n\tfnclex\n\tfcompl %8\n\t"
-                       "fnstsw %3"
-                       : "=m"(s1), "=m"(s2), "=m"(s3), "=m"(s4)
-                       : "m"(a), "m"(ints[k]), "m"(w), "m"(fv), "m"(dv));
+      __asm__ volatile(
+          "fnclex\n\tfldt %4\n\tficoml %5\n\tfnstsw %0\n\tfnclex\n\tficoms %6\n\t"
+          "fnstsw %1\n\tfnclex\n\tfcoms %7\n\tfnstsw %2\n\tfnclex\n\tfcompl %8\n\t"
+          "fnstsw %3"
+          : "=m"(s1), "=m"(s2), "=m"(s3), "=m"(s4)
+          : "m"(a), "m"(ints[k]), "m"(w), "m"(fv), "m"(dv));
       printf("ficom %u,%u -> sw%04x sw%04x fcom m -> sw%04x sw%04x\n", i, k, s1 & 0x4747,
              s2 & 0x4747, s3 & 0x4747, s4 & 0x4747);
     }
@@ -96,7 +97,7 @@ int main(void) {
       printf("fnstsw/sahf %u,%u -> ax%04x f%03x\n", i * 3, j * 3, ax & 0x4700, f & 0xc5);
     }
 
-  /* FCMOVcc: st0 = a, st1 = b; conditional move of st1 into st0. */
+    /* FCMOVcc: st0 = a, st1 = b; conditional move of st1 into st0. */
 #define FCMOV(cc)                                                                           \
   for (uint32_t m = 0; m < 8; m++) {                                                        \
     uint32_t fin = 0x202 | (m & 1 ? FL_CF : 0) | (m & 2 ? FL_PF : 0) | (m & 4 ? FL_ZF : 0); \
@@ -109,6 +110,5 @@ int main(void) {
     printf("fcmov%s cf%u pf%u zf%u -> %s\n", #cc, m & 1, (m >> 1) & 1, (m >> 2) & 1,        \
            r == 2.0L ? "moved" : "kept");                                                   \
   }
-  FCMOV(b) FCMOV(e) FCMOV(be) FCMOV(u) FCMOV(nb) FCMOV(ne) FCMOV(nbe) FCMOV(nu)
-  return 0;
+  FCMOV(b) FCMOV(e) FCMOV(be) FCMOV(u) FCMOV(nb) FCMOV(ne) FCMOV(nbe) FCMOV(nu) return 0;
 }

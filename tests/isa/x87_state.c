@@ -6,7 +6,7 @@
  * specific and are not printed. */
 #include "x87.h"
 
-static void dump_env(const char *tag, const uint8_t *env) {
+static void dump_env(const char* tag, const uint8_t* env) {
   uint16_t cw, sw, tw;
   memcpy(&cw, env, 2);
   memcpy(&sw, env + 4, 2);
@@ -14,7 +14,7 @@ static void dump_env(const char *tag, const uint8_t *env) {
   printf("%s: cw%04x sw%04x tw%04x\n", tag, cw, sw, tw);
 }
 
-static void dump_save(const char *tag, const uint8_t *img) {
+static void dump_save(const char* tag, const uint8_t* img) {
   dump_env(tag, img);
   for (int i = 0; i < 8; i++) {
     long double v;
@@ -28,7 +28,8 @@ static void dump_save(const char *tag, const uint8_t *img) {
 int main(void) {
   uint16_t cw, sw;
   uint8_t env[28];
-  __asm__ volatile("fninit\n\tfnstcw %0\n\tfnstsw %1\n\tfnstenv %2" : "=m"(cw), "=m"(sw), "=m"(env));
+  __asm__ volatile("fninit\n\tfnstcw %0\n\tfnstsw %1\n\tfnstenv %2"
+                   : "=m"(cw), "=m"(sw), "=m"(env));
   printf("fninit: cw%04x sw%04x\n", cw, sw);
   dump_env("fninit env", env);
 

@@ -6,17 +6,18 @@
 
 static const uint16_t dcw = 0x037f;
 
-#define DEF_UN(fn, insn, pops)                                                              \
-  static long double fn(long double a, uint16_t cw, uint16_t *sw, long double *second) {    \
-    long double r, r2 = 0;                                                                  \
-    uint16_t s;                                                                             \
-    __asm__ volatile("fnclex\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn "\n\tfnstsw %[s]\n\t"    \
-                     "fstpt %[r]\n\t" pops "\n\tfldcw %[dcw]"                               \
-                     : [r] "=m"(r), [r2] "=m"(r2), [s] "=m"(s)                              \
-                     : [a] "m"(a), [cw] "m"(cw), [dcw] "m"(dcw));                           \
-    *sw = s;                                                                                \
-    *second = r2;                                                                           \
-    return r;                                                                               \
+#define DEF_UN(fn, insn, pops)                                                           \
+  static long double fn(long double a, uint16_t cw, uint16_t* sw, long double* second) { \
+    long double r, r2 = 0;                                                               \
+    uint16_t s;                                                                          \
+    __asm__ volatile("fnclex\n\tfldcw %[cw]\n\tfldt %[a]\n\t" insn                       \
+                     "\n\tfnstsw %[s]\n\t"                                               \
+                     "fstpt %[r]\n\t" pops "\n\tfldcw %[dcw]"                            \
+                     : [r] "=m"(r), [r2] "=m"(r2), [s] "=m"(s)                           \
+                     : [a] "m"(a), [cw] "m"(cw), [dcw] "m"(dcw));                        \
+    *sw = s;                                                                             \
+    *second = r2;                                                                        \
+    return r;                                                                            \
   }
 DEF_UN(t_fsin, "fsin", "")
 DEF_UN(t_fcos, "fcos", "")
@@ -24,33 +25,48 @@ DEF_UN(t_fsincos, "fsincos", "fstpt %[r2]")
 DEF_UN(t_fptan, "fptan", "fstpt %[r2]")
 DEF_UN(t_f2xm1, "f2xm1", "")
 DEF_UN(t_fsqrt, "fsqrt", "")
-typedef long double (*un_fn)(long double, uint16_t, uint16_t *, long double *);
+typedef long double (*un_fn)(long double, uint16_t, uint16_t*, long double*);
 
 /* st0 = x, st1 = y; result replaces st1 and pops. */
-#define DEF_BIN(fn, insn)                                                                   \
-  static long double fn(long double y, long double x, uint16_t cw, uint16_t *sw) {          \
-    long double r;                                                                          \
-    uint16_t s;                                                                             \
-    __asm__ volatile("fnclex\n\tfldcw %[cw]\n\tfldt %[y]\n\tfldt %[x]\n\t" insn             \
-                     "\n\tfnstsw %[s]\n\tfstpt %[r]\n\tfldcw %[dcw]"                        \
-                     : [r] "=m"(r), [s] "=m"(s)                                             \
-                     : [x] "m"(x), [y] "m"(y), [cw] "m"(cw), [dcw] "m"(dcw));               \
-    *sw = s;                                                                                \
-    return r;                                                                               \
+#define DEF_BIN(fn, insn)                                                          \
+  static long double fn(long double y, long double x, uint16_t cw, uint16_t* sw) { \
+    long double r;                                                                 \
+    uint16_t s;                                                                    \
+    __asm__ volatile("fnclex\n\tfldcw %[cw]\n\tfldt %[y]\n\tfldt %[x]\n\t" insn    \
+                     "\n\tfnstsw %[s]\n\tfstpt %[r]\n\tfldcw %[dcw]"               \
+                     : [r] "=m"(r), [s] "=m"(s)                                    \
+                     : [x] "m"(x), [y] "m"(y), [cw] "m"(cw), [dcw] "m"(dcw));      \
+    *sw = s;                                                                       \
+    return r;                                                                      \
   }
 DEF_BIN(t_fpatan, "fpatan")
 DEF_BIN(t_fyl2x, "fyl2x")
 DEF_BIN(t_fyl2xp1, "fyl2xp1")
-typedef long double (*bin_fn)(long double, long double, uint16_t, uint16_t *);
+typedef long double (*bin_fn)(long double, long double, uint16_t, uint16_t*);
 
 int main(void) {
-  static const long double xs[] = {
-      0.0L,  -0.0L,  1e-30L, 0.1L, 0.5L, 0.7853981633974483096L, 1.0L, 1.5707963267948966192L,
-      2.0L,  3.0L,   3.14159265358979323846L, -3.0L, 10.0L, 100.0L, 1e5L, 1e10L, 1e18L,
-      9.3e18L, /* >= 2^63: out of range for FSIN/FCOS/FPTAN, C2 set */
-      -0.25L, -0.999L};
+  static const long double xs[] = {0.0L,
+                                   -0.0L,
+                                   1e-30L,
+                                   0.1L,
+                                   0.5L,
+                                   0.7853981633974483096L,
+                                   1.0L,
+                                   1.5707963267948966192L,
+                                   2.0L,
+                                   3.0L,
+                                   3.14159265358979323846L,
+                                   -3.0L,
+                                   10.0L,
+                                   100.0L,
+                                   1e5L,
+                                   1e10L,
+                                   1e18L,
+                                   9.3e18L, /* >= 2^63: out of range for FSIN/FCOS/FPTAN, C2 set */
+                                   -0.25L,
+                                   -0.999L};
   static const struct {
-    const char *name;
+    const char* name;
     un_fn fn;
     int two;
   } un[] = {{"fsin", t_fsin, 0},   {"fcos", t_fcos, 0},   {"fsincos", t_fsincos, 1},
@@ -79,7 +95,7 @@ int main(void) {
   static const long double ys[] = {1.0L, -1.0L, 0.5L, 3.0L, 1e-20L, 1e20L, 0.0L};
   static const long double x2[] = {1.0L, -1.0L, 2.0L, 0.3L, 1e-20L, 1e20L, 0.0L, -0.0L, 10.0L};
   static const struct {
-    const char *name;
+    const char* name;
     bin_fn fn;
   } bin[] = {{"fpatan", t_fpatan}, {"fyl2x", t_fyl2x}, {"fyl2xp1", t_fyl2xp1}};
   for (unsigned o = 0; o < ARRAY_LEN(bin); o++)

@@ -18,27 +18,27 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#define CHECK(expr)                                                       \
-  do {                                                                    \
-    long _r = (long)(expr);                                               \
-    printf("%-60s = %ld%s%s\n", #expr, _r, _r < 0 ? " errno " : "",       \
-           _r < 0 ? strerrorname_np(errno) : "");                         \
+#define CHECK(expr)                                                 \
+  do {                                                              \
+    long _r = (long)(expr);                                         \
+    printf("%-60s = %ld%s%s\n", #expr, _r, _r < 0 ? " errno " : "", \
+           _r < 0 ? strerrorname_np(errno) : "");                   \
   } while (0)
 
-static void show_stat(const char *what, const struct stat *st) {
+static void show_stat(const char* what, const struct stat* st) {
   printf("stat %s: size %lld type %o perm %o nlink %u\n", what, (long long)st->st_size,
          st->st_mode & S_IFMT, st->st_mode & 07777, (unsigned)st->st_nlink);
 }
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+static int cmp_str(const void* a, const void* b) {
+  return strcmp(*(char* const*)a, *(char* const*)b);
 }
 
-static void list_dir(const char *path) {
+static void list_dir(const char* path) {
   /* Raw getdents64, then sorted: the order on disk is not ours to compare. */
   int fd = open(path, O_RDONLY | O_DIRECTORY);
   char buf[4096];
-  char *names[256];
+  char* names[256];
   int n = 0;
   for (;;) {
     long len = syscall(SYS_getdents64, fd, buf, sizeof buf);
@@ -50,9 +50,9 @@ static void list_dir(const char *path) {
         unsigned short reclen;
         unsigned char type;
         char name[];
-      } *d = (void *)(buf + off);
+      }* d = (void*)(buf + off);
       if (n < 256) {
-        char *s = malloc(strlen(d->name) + 8);
+        char* s = malloc(strlen(d->name) + 8);
         sprintf(s, "%s:%u", d->name, d->type);
         names[n++] = s;
       }
@@ -65,7 +65,7 @@ static void list_dir(const char *path) {
   for (int i = 0; i < n; i++) printf(" %s", names[i]), free(names[i]);
   printf("\n");
   /* And through readdir (glibc over getdents64). */
-  DIR *dir = opendir(path);
+  DIR* dir = opendir(path);
   int count = 0;
   while (readdir(dir)) count++;
   closedir(dir);

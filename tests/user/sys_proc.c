@@ -18,14 +18,14 @@
 #include <time.h>
 #include <unistd.h>
 
-int main(int argc, char **argv, char **envp) {
+int main(int argc, char** argv, char** envp) {
   printf("argc %d\n", argc);
   for (int i = 1; i < argc; i++) printf("argv[%d] '%s'\n", i, argv[i]);
   printf("argv[argc] null %d\n", argv[argc] == NULL);
-  const char *v = getenv("DYNEMU_TEST_VAR");
+  const char* v = getenv("DYNEMU_TEST_VAR");
   printf("env DYNEMU_TEST_VAR %s\n", v ? v : "(unset)");
   int nenv = 0;
-  for (char **e = envp; *e; e++) nenv++;
+  for (char** e = envp; *e; e++) nenv++;
   printf("envp non-empty %d\n", nenv > 0);
   printf("AT_PAGESZ %lu\n", getauxval(AT_PAGESZ));
   printf("AT_RANDOM set %d\n", getauxval(AT_RANDOM) != 0);
@@ -90,7 +90,7 @@ int main(int argc, char **argv, char **envp) {
   fflush(stdout);
   child = fork();
   if (child == 0) {
-    volatile int *bad = (volatile int *)(uintptr_t)(getpid() & 0); /* NULL, opaque to GCC */
+    volatile int* bad = (volatile int*)(uintptr_t)(getpid() & 0); /* NULL, opaque to GCC */
     *bad = 1;
     _exit(0);
   }

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int reps = argc > 1 ? atoi(argv[1]) : 10;
   const size_t n = 1 << 20;
-  uint8_t *buf = malloc(n);
+  uint8_t* buf = malloc(n);
   uint32_t x = 12345;
   for (size_t i = 0; i < n; i++) {
     x = x * 1103515245u + 12345u;

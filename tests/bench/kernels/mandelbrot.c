@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int size = argc > 1 ? atoi(argv[1]) : 600;
   unsigned long inside = 0, iters = 0;
   for (int py = 0; py < size; py++) {

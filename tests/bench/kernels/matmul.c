@@ -5,7 +5,7 @@
 
 #define N 200
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int reps = argc > 1 ? atoi(argv[1]) : 5;
   static int32_t a[N][N], b[N][N], c[N][N];
   for (int i = 0; i < N; i++)

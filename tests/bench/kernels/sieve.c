@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int reps = argc > 1 ? atoi(argv[1]) : 10;
   const int n = 4000000;
-  unsigned char *composite = malloc(n + 1);
+  unsigned char* composite = malloc(n + 1);
   long total = 0;
   for (int r = 0; r < reps; r++) {
     memset(composite, 0, n + 1);

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_u32(const void *a, const void *b) {
-  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+static int cmp_u32(const void* a, const void* b) {
+  uint32_t x = *(const uint32_t*)a, y = *(const uint32_t*)b;
   return x < y ? -1 : x > y;
 }
 
-static void merge_sort(uint32_t *v, uint32_t *tmp, size_t n) {
+static void merge_sort(uint32_t* v, uint32_t* tmp, size_t n) {
   if (n < 2) return;
   size_t h = n / 2;
   merge_sort(v, tmp, h);
@@ -22,7 +22,7 @@ static void merge_sort(uint32_t *v, uint32_t *tmp, size_t n) {
   memcpy(v, tmp, n * sizeof *v);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   int reps = argc > 1 ? atoi(argv[1]) : 3;
   const size_t n = 400000;
   uint32_t *v = malloc(n * 4), *w = malloc(n * 4), *tmp = malloc(n * 4);
