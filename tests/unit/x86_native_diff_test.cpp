@@ -1,7 +1,7 @@
 // The translator + IR interpreter against this CPU itself: random single
 // instructions (ALU, shifts and rotates, multiply, BCD, bit ops, CMOVcc,
 // SETcc, XADD, CMPXCHG, BSWAP, flag ops, string ops under REP prefixes;
-// register and memory forms, 16- and 32-bit operand sizes) with random
+// DIV/IDIV with #DE, register and memory forms, 16- and 32-bit operand sizes) with random
 // registers and flags run natively in x86_native/native_runner (gcc -m32)
 // and emulated here; registers, EFLAGS and the data page must agree,
 // including what the SDM leaves undefined.
@@ -139,6 +139,8 @@ class Generator {
     {0xf6, true, 4, Imm::None, false}, {0xf6, true, 5, Imm::None, false},
     {0xf7, true, 0, Imm::Z, false}, {0xf7, true, 3, Imm::None, false},
     {0xf7, true, 4, Imm::None, false}, {0xf7, true, 5, Imm::None, false},
+    {0xf6, true, 6, Imm::None, false}, {0xf6, true, 7, Imm::None, false},
+    {0xf7, true, 6, Imm::None, false}, {0xf7, true, 7, Imm::None, false},
     {0xf8, false, -1, Imm::None, false}, {0xf9, false, -1, Imm::None, false},
     {0xfe, true, 0, Imm::None, false}, {0xff, true, 1, Imm::None, false},
     {0x0f40, true, -1, Imm::None, false}, {0x0f42, true, -1, Imm::None, false},
