@@ -11,6 +11,47 @@ namespace dynemu::interp {
 
 using ir::Opcode;
 
+namespace {
+
+// Binary ops whose second operand is a constant get an interpreter-only form
+// reading it from Op::imm: one dispatch and one load fewer.
+#define DYNEMU_INTERP_IMM_FORMS(X) \
+  X(Add)                           \
+  X(Sub)                           \
+  X(And)                           \
+  X(Or)                            \
+  X(Xor)                           \
+  X(Shl)                           \
+  X(Shr)                           \
+  X(Sar)                           \
+  X(Mul)                           \
+  X(Eq)                            \
+  X(Ne)                            \
+  X(LtU)                           \
+  X(LeU)                           \
+  X(LtS)                           \
+  X(LeS)
+
+enum ImmForm : uint16_t {
+#define X(id) kImm##id,
+  DYNEMU_INTERP_IMM_FORMS(X)
+#undef X
+      kNumImmForms
+};
+
+// The Op code of the immediate form of `op`, or 0 if it has none.
+uint16_t imm_form(Opcode op) {
+  switch (op) {
+#define X(id) \
+  case Opcode::id: return static_cast<uint16_t>(ir::kNumOpcodes + kImm##id);
+    DYNEMU_INTERP_IMM_FORMS(X)
+#undef X
+    default: return 0;
+  }
+}
+
+}  // namespace
+
 Program Program::compile(const ir::Block& block) {
   Program p;
   const auto n = static_cast<uint32_t>(block.temp_types.size());
@@ -18,7 +59,27 @@ Program Program::compile(const ir::Block& block) {
   p.m_num_slots = n + 2;
   p.m_ops.reserve(block.insts.size());
   auto slot = [&](ir::Value v) { return v.valid() ? v.id : zero; };
+  std::vector<bool> is_const(n, false);
+  std::vector<uint64_t> const_value(n, 0);
   for (const ir::Inst& inst : block.insts) {
+    if (inst.op == Opcode::Const32 || inst.op == Opcode::Const64) {
+      p.m_const_slots.push_back(inst.dst.id);
+      p.m_const_values.push_back(inst.imm);
+      is_const[inst.dst.id] = true;
+      const_value[inst.dst.id] = inst.imm;
+      continue;
+    }
+    if (const uint16_t form = imm_form(inst.op);
+        form && inst.args[1].valid() && is_const[inst.args[1].id]) {
+      Op op{};
+      op.code = form;
+      op.dst = inst.dst.id;
+      op.a = slot(inst.args[0]);
+      op.b = op.c = op.d = zero;
+      op.imm = const_value[inst.args[1].id];
+      p.m_ops.push_back(op);
+      continue;
+    }
     Op op{};
     op.code = static_cast<uint16_t>(inst.op);
     op.dst = inst.dst.valid() ? inst.dst.id : scratch;
@@ -297,6 +358,9 @@ ALWAYS_INLINE bool step<Opcode::ExitHalt>(Ctx& c, const Op& op) {
 BlockExit run(const Program& program, ir::GuestEnv& env, uint64_t* temps) {
   Ctx c{env, *env.state, env.guest_base, temps, {}};
   temps[program.num_slots() - 2] = 0;  // the slot of absent operands
+  const auto& const_slots = program.const_slots();
+  const uint64_t* const_values = program.const_values().data();
+  for (size_t i = 0; i < const_slots.size(); ++i) temps[const_slots[i]] = const_values[i];
   const Op* op = program.ops().data();
 
   // Threaded dispatch (GCC labels as values): one indirect jump per op, a
@@ -305,8 +369,17 @@ BlockExit run(const Program& program, ir::GuestEnv& env, uint64_t* temps) {
 #define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx) &&L_##id,
 #include "emulator/ir/opcodes.inc"
 #undef OPCODE
+#define X(id) &&L_imm_##id,
+      DYNEMU_INTERP_IMM_FORMS(X)
+#undef X
   };
   goto* kDispatch[op->code];
+#define X(id)                                                                     \
+  L_imm_##id : c.t[op->dst] = ir::pure_op<Opcode::id>(c.t[op->a], op->imm, 0, 0); \
+  ++op;                                                                           \
+  goto* kDispatch[op->code];
+  DYNEMU_INTERP_IMM_FORMS(X)
+#undef X
 #define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx)  \
   L_##id : if (step<Opcode::id>(c, *op)) return c.exit; \
   ++op;                                                 \

@@ -13,7 +13,7 @@ namespace dynemu::interp {
 // results of void ops at a scratch slot), so dispatch never branches on
 // operand presence.
 struct Op {
-  uint16_t code;  // ir::Opcode
+  uint16_t code;  // ir::Opcode, or an interpreter-only form (interpreter.cpp)
   uint16_t dst;
   uint16_t a, b, c, d;
   uint32_t aux;
@@ -29,9 +29,14 @@ class Program {
   const std::vector<Op>& ops() const { return m_ops; }
   // Temps needed to run it (block temps + the zero and scratch slots).
   uint32_t num_slots() const { return m_num_slots; }
+  // Constants are not executed: run() stores them into their temps first.
+  const std::vector<uint16_t>& const_slots() const { return m_const_slots; }
+  const std::vector<uint64_t>& const_values() const { return m_const_values; }
 
  private:
   std::vector<Op> m_ops;
+  std::vector<uint16_t> m_const_slots;
+  std::vector<uint64_t> m_const_values;
   uint32_t m_num_slots = 0;
 };
 

@@ -5,10 +5,10 @@
 
 #include <cstddef>
 #include <cstring>
-#include <span>
 #include <functional>
 #include <map>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "emulator/interp/interpreter.h"
@@ -186,6 +186,43 @@ TEST(IrInterp, EveryPureOpMatchesItsOracle) {
         }
   }
   EXPECT_EQ(tested, table.size());
+}
+
+// The same with a constant second operand (the interpreter has immediate
+// forms for the common binary ops) and a constant first operand.
+TEST(IrInterp, PureOpsWithConstantOperands) {
+  const auto& table = oracles();
+  for (unsigned i = 0; i < kNumOpcodes; ++i) {
+    const auto op = static_cast<Opcode>(i);
+    const OpInfo& info = op_info(op);
+    if (!is_pure(op) || info.imm != ImmKind::NoImm || info.result != Slot::I32 ||
+        info.args[1] != Slot::I32 || info.args[0] != Slot::I32 || info.args[2] != Slot::None)
+      continue;
+    for (uint64_t k : inputs(Slot::I32)) {
+      for (bool const_first : {false, true}) {
+        Block block;
+        Builder b(block);
+        b.insn_start(0);
+        Value reg = b.get_gpr(x86::kEax);
+        Value r = const_first ? b.emit(op, {b.imm32(uint32_t(k)), reg})
+                              : b.emit(op, {reg, b.imm32(uint32_t(k))});
+        b.set_gpr(x86::kEdx, r);
+        b.exit_jump(0);
+        const auto program = interp::Program::compile(block);
+        std::vector<uint64_t> temps(program.num_slots());
+        for (uint64_t x : inputs(Slot::I32)) {
+          CpuState s;
+          GuestEnv env;
+          env.state = &s;
+          s.gpr[x86::kEax] = uint32_t(x);
+          interp::run(program, env, temps.data());
+          const uint64_t want = const_first ? table.at(op)(k, x, 0) : table.at(op)(x, k, 0);
+          ASSERT_EQ(s.gpr[x86::kEdx], want) << op_name(op) << " x=0x" << std::hex << x << " k=0x"
+                                            << k << " const_first " << const_first;
+        }
+      }
+    }
+  }
 }
 
 TEST(IrInterp, ConstantsExtractDeposit) {
