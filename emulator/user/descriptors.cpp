@@ -78,6 +78,16 @@ uint64_t Descriptors::ldt_entry(unsigned i) const {
   return d;
 }
 
+void Descriptors::save_tls(uint64_t (&tls)[3]) const {
+  for (unsigned i = 0; i < 3; ++i) tls[i] = gdt_entry(kTlsMin + i);
+}
+
+void Descriptors::load_tls(const uint64_t (&tls)[3]) {
+  bool same = true;
+  for (unsigned i = 0; i < 3; ++i) same = same && gdt_entry(kTlsMin + i) == tls[i];
+  if (!same) m_space.poke(kGdtAddr + kTlsMin * 8, tls, sizeof tls);
+}
+
 void Descriptors::set_gdt(unsigned i, uint64_t desc) {
   m_space.poke(kGdtAddr + i * 8, &desc, 8);
 }

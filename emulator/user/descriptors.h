@@ -43,6 +43,10 @@ class Descriptors {
   // left null).
   bool load_segment(x86::CpuState& s, int reg, uint16_t selector) const;
 
+  // The TLS slots of the running thread (entries 12..14), switched with it.
+  void save_tls(uint64_t (&tls)[3]) const;
+  void load_tls(const uint64_t (&tls)[3]);
+
   uint64_t gdt_entry(unsigned i) const;
   uint64_t ldt_entry(unsigned i) const;
 

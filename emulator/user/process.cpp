@@ -1,12 +1,17 @@
 #include "emulator/user/process.h"
 
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include "emulator/user/elf_loader.h"
 #include "emulator/user/initial_stack.h"
@@ -82,13 +87,66 @@ int64_t Process::dir_offset(int fd, int64_t off) const {
   return it->second[index];
 }
 
-void Process::invalidate(uint32_t addr, uint32_t len) {
-  if (len) m_cpu->invalidate_code(addr, len);
+namespace {
+// The guest thread each host thread runs. Thread-local because that is what
+// it is: handlers find "the calling thread" through it.
+thread_local GuestThread* t_current = nullptr;
+
+// System calls that may block: in a multithreaded guest they run without
+// the big lock so that other threads go on meanwhile. They touch only
+// guest buffers and host descriptors, not the personality's tables.
+bool may_block(uint32_t nr) {
+  switch (nr) {
+    case 3:
+    case 4:
+    case 145:
+    case 146:
+    case 180:
+    case 181:
+    case 333:
+    case 334:  // read/write
+    case 7:
+    case 114:
+    case 284:  // waits
+    case 162:
+    case 267:
+    case 407:  // sleeps
+    case 168:
+    case 142:
+    case 82:
+    case 308:
+    case 309:
+    case 413:
+    case 414:  // poll/select
+    case 240:
+    case 422:  // futex
+    case 102:
+    case 362:
+    case 364:
+    case 369:
+    case 370:
+    case 371:
+    case 372:  // sockets
+    case 158:  // sched_yield
+    case 5:
+    case 295:  // open (FIFOs)
+      return true;
+    default: return false;
+  }
+}
+}  // namespace
+
+GuestThread& Process::current() {
+  return *t_current;
 }
 
-Result<void> Process::load(const std::string& path, const std::vector<std::string>& argv,
-                           const std::vector<std::string>& envp) {
-  TRY(m_space.reserve());
+void Process::invalidate(uint32_t addr, uint32_t len) {
+  if (!len) return;
+  // Every thread's CPU has its own translations.
+  for (auto& t : m_threads) t->cpu->invalidate_code(addr, len);
+}
+
+std::unique_ptr<exec::Cpu> Process::make_cpu() {
   exec::CpuConfig config = cpu_config(m_options, m_space.base());
   config.code_access = [this](uint32_t page) {
     const uint32_t addr = page * GuestSpace::kPage;
@@ -101,14 +159,35 @@ Result<void> Process::load(const std::string& path, const std::vector<std::strin
   config.page_aliases = [this](uint32_t page, std::vector<uint32_t>& out) {
     m_space.aliases(page, out);
   };
-  m_cpu = std::make_unique<exec::Cpu>(config);
+  return std::make_unique<exec::Cpu>(config);
+}
+
+void Process::lock(GuestThread& t) {
+  m_lock.acquire(t.cpu.get());
+  m_signals->set_running_cpu(t.cpu.get());
+  m_descriptors.load_tls(t.tls);
+}
+
+void Process::unlock(GuestThread& t) {
+  m_descriptors.save_tls(t.tls);
+  m_lock.release();
+}
+
+Result<void> Process::load(const std::string& path, const std::vector<std::string>& argv,
+                           const std::vector<std::string>& envp) {
+  TRY(m_space.reserve());
+  auto main_thread = std::make_unique<GuestThread>();
+  main_thread->cpu = make_cpu();
+  main_thread->tid = gettid();
+  t_current = main_thread.get();
+  m_threads.push_back(std::move(main_thread));
   m_signals = std::make_unique<Signals>(*this);
 
   // /proc/self/exe and AT_EXECFN name the program as an absolute path.
   char resolved[PATH_MAX];
   m_exe_path = realpath(path.c_str(), resolved) ? std::string(resolved) : path;
 
-  auto& s = m_cpu->state();
+  auto& s = state();
   TRY(m_descriptors.install(s));
   TRY(m_signals->install());
 
@@ -149,7 +228,7 @@ Result<void> Process::load(const std::string& path, const std::vector<std::strin
 }
 
 void Process::handle_syscall() {
-  auto& s = m_cpu->state();
+  auto& s = state();
   const uint32_t nr = s.gpr[x86::kEax];
   const SyscallArgs args{{s.gpr[x86::kEbx], s.gpr[x86::kEcx], s.gpr[x86::kEdx], s.gpr[x86::kEsi],
                           s.gpr[x86::kEdi], s.gpr[x86::kEbp]}};
@@ -165,7 +244,14 @@ void Process::handle_syscall() {
       fprintf(stderr, "%d %s(0x%x, 0x%x, 0x%x, 0x%x, 0x%x, 0x%x)", getpid(),
               std::string(info->name).c_str(), args[0], args[1], args[2], args[3], args[4],
               args[5]);
-    result = info->handler(*this, args);
+    if (m_multithreaded && may_block(nr)) {
+      GuestThread& t = current();
+      unlock(t);
+      result = info->handler(*this, args);
+      lock(t);
+    } else {
+      result = info->handler(*this, args);
+    }
     if (log(LogItem::Strace)) {
       if (is_error(result))
         fprintf(stderr, " = -%u (%s)\n", -result, strerror(int(-result)));
@@ -188,9 +274,9 @@ void Process::handle_syscall() {
   s.gpr[x86::kEax] = result;
 }
 
-int Process::run() {
-  while (!m_exited) {
-    const exec::CpuExit e = m_cpu->run();
+void Process::thread_loop(GuestThread& t) {
+  while (!t.exited) {
+    const exec::CpuExit e = t.cpu->run();
     switch (e.kind) {
       case exec::ExitKind::Syscall: handle_syscall(); break;
       case exec::ExitKind::Exception: m_signals->raise_exception(e); break;
@@ -204,9 +290,108 @@ int Process::run() {
       }
       case exec::ExitKind::Request: break;
     }
-    if (!m_exited) m_signals->deliver_pending();
+    if (t.exited) break;
+    m_signals->deliver_pending();
+    if (m_multithreaded && m_lock.contended()) {
+      // Let the waiting threads run (the ticket lock queues us behind them).
+      unlock(t);
+      lock(t);
+    }
+  }
+}
+
+int Process::run() {
+  GuestThread& t = current();
+  thread_loop(t);
+  if (m_multithreaded) {
+    if (!m_exited) {
+      // The main thread ended first: the process lives on until the last
+      // thread ends (which exits the process itself).
+      unlock(t);
+      for (;;) pause();
+    }
   }
   return m_exit_status;
+}
+
+void Process::exit(int status) {
+  m_exited = true;
+  m_exit_status = status;
+  current().exited = true;
+  // Other threads are running host code: end the process here.
+  if (m_multithreaded) _exit(status);
+}
+
+void Process::exit_thread(int status) {
+  GuestThread& t = current();
+  const bool last = std::count_if(m_threads.begin(), m_threads.end(),
+                                  [](const auto& o) { return !o->exited; }) == 1;
+  if (!m_multithreaded || last) {
+    exit(status);
+    return;
+  }
+  t.exited = true;
+  if (t.clear_child_tid && m_space.writable(t.clear_child_tid, 4)) {
+    // As the kernel does for a dying thread: zero the tid and wake joiners.
+    const uint32_t zero = 0;
+    m_space.write_obj(t.clear_child_tid, zero);
+    syscall(SYS_futex, m_space.host(t.clear_child_tid), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  }
+}
+
+int Process::start_thread(uint32_t stack, const abi::UserDesc* tls, uint32_t child_cleartid) {
+  GuestThread& parent = current();
+  if (!m_multithreaded) {
+    m_multithreaded = true;
+    lock(parent);
+  }
+  auto child = std::make_unique<GuestThread>();
+  child->cpu = make_cpu();
+  child->cpu->state() = parent.cpu->state();
+  x86::CpuState& cs = child->cpu->state();
+  cs.gpr[x86::kEax] = 0;
+  if (stack) cs.gpr[x86::kEsp] = stack;
+  child->clear_child_tid = child_cleartid;
+  m_descriptors.save_tls(parent.tls);
+  memcpy(child->tls, parent.tls, sizeof child->tls);
+  if (tls) {
+    // set_thread_area for the child: its own TLS slot, its own %gs base.
+    abi::UserDesc d = *tls;
+    m_descriptors.save_tls(parent.tls);
+    if (int e = m_descriptors.set_thread_area(cs, d); e) return e;
+    m_descriptors.save_tls(child->tls);
+    m_descriptors.load_tls(parent.tls);
+  }
+  GuestThread* raw = child.get();
+  m_threads.push_back(std::move(child));
+  std::atomic<int> tid{0};
+  std::thread([this, raw, &tid] {
+    t_current = raw;
+    raw->tid = gettid();
+    tid.store(raw->tid);
+    tid.notify_one();
+    lock(*raw);
+    thread_loop(*raw);
+    unlock(*raw);
+  }).detach();
+  tid.wait(0);
+  return tid.load();
+}
+
+void Process::after_fork() {
+  GuestThread* self = t_current;
+  self->tid = gettid();
+  if (!m_multithreaded) return;
+  // The other threads do not exist in the child.
+  std::vector<std::unique_ptr<GuestThread>> keep;
+  for (auto& t : m_threads) {
+    if (t.get() == self)
+      keep.push_back(std::move(t));
+    else
+      (void)t.release();  // their host threads are gone; leave their objects be
+  }
+  m_threads = std::move(keep);
+  m_lock.reset_after_fork(self->cpu.get());
 }
 
 }  // namespace dynemu::user

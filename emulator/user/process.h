@@ -14,6 +14,7 @@
 #include "emulator/user/descriptors.h"
 #include "emulator/user/guest_space.h"
 #include "emulator/user/signals.h"
+#include "emulator/user/threads.h"
 
 namespace dynemu::user {
 
@@ -44,8 +45,10 @@ class Process {
 
   const Options& options() const { return m_options; }
   GuestSpace& space() { return m_space; }
-  exec::Cpu& cpu() { return *m_cpu; }
-  x86::CpuState& state() { return m_cpu->state(); }
+  // The CPU and state of the guest thread running on this host thread.
+  exec::Cpu& cpu() { return *current().cpu; }
+  x86::CpuState& state() { return current().cpu->state(); }
+  GuestThread& current();
   Descriptors& descriptors() { return m_descriptors; }
   Signals& signals() { return *m_signals; }
   bool log(LogItem item) const { return m_options.log.has(item); }
@@ -71,20 +74,34 @@ class Process {
   uint32_t dir_cookie(int fd, int64_t off);
   int64_t dir_offset(int fd, int64_t off) const;
 
-  uint32_t clear_child_tid = 0;  // set_tid_address
-  uint32_t robust_list = 0;      // set_robust_list
+  uint32_t robust_list = 0;  // set_robust_list
 
-  void exit(int status) {
-    m_exited = true;
-    m_exit_status = status;
-  }
+  // exit_group: ends the process with this status.
+  void exit(int status);
+  // exit: ends the calling guest thread (the process with the last one).
+  void exit_thread(int status);
+  // clone with CLONE_VM|CLONE_THREAD: starts a guest thread whose state is a
+  // copy of the caller's with EAX 0, ESP `stack` (if non-zero) and TLS
+  // descriptor `tls` (if non-null); returns its tid or -errno.
+  int start_thread(uint32_t stack, const abi::UserDesc* tls, uint32_t child_cleartid);
+  // A forked child: only the calling thread survives.
+  void after_fork();
 
  private:
   void handle_syscall();
+  std::unique_ptr<exec::Cpu> make_cpu();
+  // Runs guest code on the calling host thread until its guest thread ends.
+  void thread_loop(GuestThread& t);
+  void lock(GuestThread& t);
+  void unlock(GuestThread& t);
 
   Options m_options;
   GuestSpace m_space;
-  std::unique_ptr<exec::Cpu> m_cpu;
+  std::vector<std::unique_ptr<GuestThread>> m_threads;
+  // Set when the first thread is started; from then on guest code runs
+  // under m_lock.
+  bool m_multithreaded = false;
+  BigLock m_lock;
   Descriptors m_descriptors;
   std::unique_ptr<Signals> m_signals;
   std::string m_exe_path;

@@ -96,6 +96,10 @@ Signals::~Signals() {
   g_host.cpu.store(nullptr);
 }
 
+void Signals::set_running_cpu(exec::Cpu* cpu) {
+  g_host.cpu.store(cpu);
+}
+
 Result<void> Signals::install() {
   auto& space = m_process.space();
   TRY(space.map_fixed(kTrampolineAddr, GuestSpace::kPage, kProtRead | kProtExec,

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "emulator/core/result.h"
+#include "emulator/exec/cpu.h"
 
 #include "emulator/exec/cpu_exit.h"
 #include "emulator/user/i386_abi.h"
@@ -72,6 +73,9 @@ class Signals {
 
   // Guest address of the sigreturn trampolines (placed in guest memory).
   static constexpr uint32_t kTrampolineAddr = 0xffffe000;
+
+  // The CPU that host signal handlers stop (the running guest thread's).
+  static void set_running_cpu(exec::Cpu* cpu);
 
   // Maps the trampoline page and starts watching host signals.
   Result<void> install();

@@ -23,12 +23,12 @@
 namespace dynemu::user {
 
 uint32_t sys_exit(Process& p, const SyscallArgs& a) {
-  // Single-threaded guests: exit of the only thread ends the process.
-  p.exit(int(a[0] & 0xff));
+  p.exit_thread(int(a[0] & 0xff));
   return 0;
 }
 uint32_t sys_exit_group(Process& p, const SyscallArgs& a) {
-  return sys_exit(p, a);
+  p.exit(int(a[0] & 0xff));
+  return 0;
 }
 
 namespace {
@@ -40,13 +40,22 @@ constexpr uint32_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneSettls = 0x8000
 
 uint32_t do_fork(Process& p, uint32_t flags, uint32_t newsp, uint32_t ptid, uint32_t tls,
                  uint32_t ctid) {
-  if ((flags & kCloneThread) || ((flags & kCloneVm) && !(flags & kCloneVfork))) {
-    // Threads would need a CPU per thread; not supported yet.
-    if (p.log(LogItem::Unimp)) fprintf(stderr, "dynemu-i386: clone with CLONE_VM (threads)\n");
-    return err(ENOSYS);
-  }
   abi::UserDesc tls_desc{};
   if ((flags & kCloneSettls) && !p.space().read_obj(tls, tls_desc)) return err(EFAULT);
+  if ((flags & kCloneThread) || ((flags & kCloneVm) && !(flags & kCloneVfork))) {
+    // A thread sharing the address space: a host thread with its own CPU.
+    if (!(flags & kCloneThread) || !(flags & kCloneVm)) {
+      if (p.log(LogItem::Unimp))
+        fprintf(stderr, "dynemu-i386: clone flags %#x (CLONE_VM without a thread)\n", flags);
+      return err(EINVAL);
+    }
+    const int tid = p.start_thread(newsp, (flags & kCloneSettls) ? &tls_desc : nullptr,
+                                   (flags & kCloneChildCleartid) ? ctid : 0);
+    if (tid < 0) return err(-tid);
+    if (flags & kCloneParentSettid) p.space().write_obj(ptid, uint32_t(tid));
+    if (flags & kCloneChildSettid) p.space().write_obj(ctid, uint32_t(tid));
+    return uint32_t(tid);
+  }
   const int exit_signal = int(flags & 0xff);
   const pid_t pid =
       exit_signal == SIGCHLD ? fork() : pid_t(syscall(SYS_clone, exit_signal, 0, 0, 0, 0));
@@ -55,6 +64,7 @@ uint32_t do_fork(Process& p, uint32_t flags, uint32_t newsp, uint32_t ptid, uint
   if (flags & kCloneParentSettid) p.space().write_obj(ptid, child_tid);
   if (pid != 0) return uint32_t(pid);
   // The child: a copy of the whole emulator, guest included.
+  p.after_fork();
   if (flags & kCloneChildSettid) p.space().write_obj(ctid, child_tid);
   if (flags & kCloneSettls) p.descriptors().set_thread_area(p.state(), tls_desc);
   if (newsp) p.state().gpr[x86::kEsp] = newsp;
@@ -483,7 +493,7 @@ uint32_t sys_sysinfo(Process& p, const SyscallArgs& a) {
 }
 
 uint32_t sys_set_tid_address(Process& p, const SyscallArgs& a) {
-  p.clear_child_tid = a[0];
+  p.current().clear_child_tid = a[0];
   return uint32_t(gettid());
 }
 
