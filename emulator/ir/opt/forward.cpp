@@ -80,8 +80,9 @@ Value fuse_cond(Rewriter& w, unsigned cond, const KnownCc& cc) {
     return bytes == 4 ? v : w.un(bytes == 1 ? Opcode::Sext8 : Opcode::Sext16, v);
   };
   auto is_zero = [&](Value v) { return w.bin(Opcode::Eq, zx(v), w.imm(0)); };
+  auto non_zero = [&](Value v) { return w.bin(Opcode::Ne, zx(v), w.imm(0)); };
   auto is_neg = [&](Value v) { return w.bin(Opcode::LtS, sx(v), w.imm(0)); };
-  auto negate = [&](Value v) { return w.bin(Opcode::Xor, v, w.imm(1)); };
+  auto non_neg = [&](Value v) { return w.bin(Opcode::LeS, w.imm(0), sx(v)); };
   const bool zf_sf_from_result =
       kind == CcKind::Add || kind == CcKind::Adc || kind == CcKind::Sub || kind == CcKind::Sbb ||
       kind == CcKind::Logic || kind == CcKind::Inc || kind == CcKind::Dec || kind == CcKind::Neg;
@@ -90,9 +91,9 @@ Value fuse_cond(Rewriter& w, unsigned cond, const KnownCc& cc) {
   if (zf_sf_from_result) {
     switch (c) {
       case x86::kCondZ: return is_zero(cc.dst);
-      case x86::kCondNZ: return negate(is_zero(cc.dst));
+      case x86::kCondNZ: return non_zero(cc.dst);
       case x86::kCondS: return is_neg(cc.dst);
-      case x86::kCondNS: return negate(is_neg(cc.dst));
+      case x86::kCondNS: return non_neg(cc.dst);
       default: break;
     }
   }
@@ -124,9 +125,9 @@ Value fuse_cond(Rewriter& w, unsigned cond, const KnownCc& cc) {
         case x86::kCondNO:
         case x86::kCondNB: return w.imm(1);
         case x86::kCondBE: return is_zero(cc.dst);
-        case x86::kCondNBE: return negate(is_zero(cc.dst));
+        case x86::kCondNBE: return non_zero(cc.dst);
         case x86::kCondL: return is_neg(cc.dst);
-        case x86::kCondNL: return negate(is_neg(cc.dst));
+        case x86::kCondNL: return non_neg(cc.dst);
         case x86::kCondLE: return w.bin(Opcode::LeS, sx(cc.dst), w.imm(0));
         case x86::kCondNLE: return w.bin(Opcode::LtS, w.imm(0), sx(cc.dst));
         default: return {};
@@ -138,8 +139,41 @@ Value fuse_cond(Rewriter& w, unsigned cond, const KnownCc& cc) {
       if (!cc.src2.valid()) return w.imm(c == x86::kCondB ? 0 : 1);
       {
         const Value cf = w.bin(Opcode::And, cc.src2, w.imm(1));
-        return c == x86::kCondB ? cf : negate(cf);
+        return c == x86::kCondB ? cf : w.bin(Opcode::Eq, cf, w.imm(0));
       }
+    default: return {};
+  }
+}
+
+// x+0, x-0, x|0, x^0, x&~0, x<<0 (and >>, rotates), x*1: the result is x.
+template <typename ConstantOf>
+Value identity(const Inst& inst, ConstantOf constant) {
+  if (!inst.args[1].valid()) return {};
+  const std::optional<uint64_t> b = constant(inst.args[1]);
+  const std::optional<uint64_t> a = constant(inst.args[0]);
+  switch (inst.op) {
+    case Opcode::Add:
+    case Opcode::Or:
+    case Opcode::Xor:
+      if (b == 0u) return inst.args[0];
+      if (a == 0u) return inst.args[1];
+      return {};
+    case Opcode::Sub:
+    case Opcode::Shl:
+    case Opcode::Shr:
+    case Opcode::Sar:
+    case Opcode::Rol:
+    case Opcode::Ror:
+      if (b && (inst.op == Opcode::Sub ? *b == 0 : (*b & 31) == 0)) return inst.args[0];
+      return {};
+    case Opcode::And:
+      if (b == 0xffffffffu) return inst.args[0];
+      if (a == 0xffffffffu) return inst.args[1];
+      return {};
+    case Opcode::Mul:
+      if (b == 1u) return inst.args[0];
+      if (a == 1u) return inst.args[1];
+      return {};
     default: return {};
   }
 }
@@ -256,6 +290,11 @@ void forward_state(Block& block) {
         if (inst.helper->effects & kWritesCc) cc.known = false;
         break;
       default: break;
+    }
+    // Identities with one constant operand: the op is the other operand.
+    if (const Value same = identity(inst, constant); same.valid()) {
+      repl[inst.dst.id] = same;
+      continue;
     }
     // Constant folding of pure ops whose operands are all known.
     if (info.effects == kPure && inst.op != Opcode::Const32 && inst.op != Opcode::Const64 &&
