@@ -19,6 +19,14 @@ uint32_t flag_if(bool c, uint32_t flag) {
   return c ? flag : 0;
 }
 
+// The count of a shift's lazy state. A count of 0 never gets here (the
+// translator then sets no cc); clamp anyway so that any state, however it
+// was produced, materializes without undefined shifts.
+unsigned shift_count(const LazyFlags& cc) {
+  const unsigned c = cc.src2 & 31;
+  return c ? c : 1;
+}
+
 // Flags of an addition a + b (+ carry) = r, all masked.
 uint32_t add_flags(uint32_t a, uint32_t b, uint32_t r, bool carry_out, uint32_t mask,
                    uint32_t sign) {
@@ -77,18 +85,18 @@ uint32_t materialize_flags(const LazyFlags& cc) {
              flag_if(dst == sign, kOF);
     case CcKind::Shl: {
       // The last bit shifted out; counts beyond the width shift out zeros.
-      const unsigned c = cc.src2 & 31;
+      const unsigned c = shift_count(cc);
       const bool cf = c <= bits && ((src >> (bits - c)) & 1);
       return szp(dst, mask, sign) | kAF | flag_if(cf, kCF) |
              flag_if(((dst & sign) != 0) != cf, kOF);
     }
     case CcKind::Shr: {
-      const unsigned c = cc.src2 & 31;
+      const unsigned c = shift_count(cc);
       const bool cf = c <= bits && ((src >> (c - 1)) & 1);
       return szp(dst, mask, sign) | kAF | flag_if(cf, kCF) | flag_if(c == 1 && (src & sign), kOF);
     }
     case CcKind::Sar: {
-      const unsigned c = cc.src2 & 31;
+      const unsigned c = shift_count(cc);
       const uint32_t v = sign_extend(src, bits);
       const bool cf = (static_cast<int32_t>(v) >> (c - 1 < 31 ? c - 1 : 31)) & 1;
       return szp(dst, mask, sign) | kAF | flag_if(cf, kCF);
@@ -112,7 +120,7 @@ uint32_t materialize_flags(const LazyFlags& cc) {
       return (cc.src & kArithFlags & ~kOF) | flag_if(msb != ((dst & (sign >> 1)) != 0), kOF);
     }
     case CcKind::Shld: {
-      const unsigned c = cc.src2 & 31;
+      const unsigned c = shift_count(cc);
       const bool cf = c <= bits && ((src >> (bits - c)) & 1);
       // Measured: OF = CF XOR the top bit of the destination shifted
       // alone (at a count of 1, the SDM's sign change; OF = CF when a
@@ -121,7 +129,7 @@ uint32_t materialize_flags(const LazyFlags& cc) {
       return szp(dst, mask, sign) | kAF | flag_if(cf, kCF) | flag_if(of, kOF);
     }
     case CcKind::Shrd: {
-      const unsigned c = cc.src2 & 31;
+      const unsigned c = shift_count(cc);
       const bool cf = c <= bits && ((src >> (c - 1)) & 1);
       // Measured: OF is the XOR of the result's top two bits here (for a
       // count of 1 that equals the SDM's sign-change rule).
