@@ -1,5 +1,6 @@
 #include <array>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -57,6 +58,20 @@ class Rewriter {
  private:
   Block& m_block;
   std::vector<Inst>& m_out;
+};
+
+// Identity of a pure computation, for common subexpression elimination.
+struct PureKey {
+  Opcode op;
+  std::array<Value, 4> args;
+  uint64_t imm;
+  bool operator<(const PureKey& o) const {
+    if (op != o.op) return op < o.op;
+    if (imm != o.imm) return imm < o.imm;
+    for (unsigned i = 0; i < 4; ++i)
+      if (args[i].id != o.args[i].id) return args[i].id < o.args[i].id;
+    return false;
+  }
 };
 
 // The lazy-flag fields of the last unconditional set_cc, if known.
@@ -188,6 +203,7 @@ void forward_state(Block& block) {
   std::vector<std::optional<uint64_t>> konst(block.temp_types.size());
   std::array<Value, 8> gpr{};
   KnownCc cc;
+  std::map<PureKey, Value> seen;
 
   auto resolve = [&](Value v) {
     while (v.valid() && v.id < repl.size() && repl[v.id].valid()) v = repl[v.id];
@@ -313,6 +329,15 @@ void forward_state(Block& block) {
           inst.args = {};
           konst[inst.dst.id] = *r;
         }
+      }
+    }
+    // Common subexpressions: a pure op computed again on the same operands.
+    if (op_info(inst.op).effects == kPure) {
+      const PureKey key{inst.op, inst.args, inst.imm};
+      auto [it, fresh] = seen.try_emplace(key, inst.dst);
+      if (!fresh) {
+        repl[inst.dst.id] = it->second;
+        continue;
       }
     }
     out.push_back(inst);
