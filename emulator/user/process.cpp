@@ -66,9 +66,12 @@ std::string Process::host_path(const std::string& path) const {
   // The host's own /proc, /dev and /sys are the guest's too.
   for (const char* host_only : {"/proc/", "/dev/", "/sys/"})
     if (path.rfind(host_only, 0) == 0) return path;
+  // Only files are taken from the sysroot (the loader's libraries, data
+  // files); directories stay the host's, so listing "/" or "/etc" shows
+  // what a native run shows.
   std::string under = m_options.sysroot + path;
   struct stat st;
-  if (lstat(under.c_str(), &st) == 0) return under;
+  if (lstat(under.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) return under;
   return path;
 }
 
