@@ -227,9 +227,12 @@ std::string compare_operand(const Insn& insn, const Operand& ours,
   }
 }
 
-TEST(X86Decoder, OperandsAgreeWithZydis) {
+void check_operands(CodeSize code_size) {
   ZydisDecoder dec;
-  ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+  if (code_size == CodeSize::Bits32)
+    ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+  else
+    ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
   const std::vector<std::vector<uint8_t>> prefix_sets = {{}, {0x66}, {0x67}, {0x64}, {0x26, 0x66}};
   const uint8_t tail[] = {0x24, 0x85, 0x11, 0xf2, 0x33, 0x84, 0x55, 0x66, 0x77, 0x88};
   unsigned compared = 0, mismatches = 0;
@@ -244,8 +247,7 @@ TEST(X86Decoder, OperandsAgreeWithZydis) {
           bytes.insert(bytes.end(), std::begin(tail), std::end(tail));
           bytes.resize(20, 0x90);
           Insn insn;
-          if (decode(bytes.data(), 15, 0x1000, CodeSize::Bits32, insn) != DecodeStatus::Ok)
-            continue;
+          if (decode(bytes.data(), 15, 0x1000, code_size, insn) != DecodeStatus::Ok) continue;
           // Zydis lists string operands as hidden and gives NOP r/m a second
           // (ignored) register operand.
           if (later_meaning(insn) || is_x87(insn.op) || insn.op == Op::Nop) continue;
@@ -291,6 +293,13 @@ TEST(X86Decoder, OperandsAgreeWithZydis) {
   }
   EXPECT_EQ(mismatches, 0u);
   EXPECT_GT(compared, 100000u);
+}
+
+TEST(X86Decoder, OperandsAgreeWithZydis) {
+  check_operands(CodeSize::Bits32);
+}
+TEST(X86Decoder, OperandsAgreeWithZydisIn16BitCode) {
+  check_operands(CodeSize::Bits16);
 }
 
 TEST(X86Decoder, SixteenBitCodeSegment) {
