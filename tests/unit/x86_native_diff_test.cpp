@@ -1,6 +1,7 @@
 // The translator + IR interpreter against this CPU itself: random single
 // instructions (ALU, shifts and rotates, multiply, BCD, bit ops, CMOVcc,
-// SETcc, XADD, CMPXCHG, BSWAP, flag ops, string ops under REP prefixes;
+// SETcc, XADD, CMPXCHG, each often followed by a flag reader (SETcc, CMOVcc,
+// ADC, SBB, LAHF, Jcc),, BSWAP, flag ops, string ops under REP prefixes;
 // DIV/IDIV with #DE, register and memory forms, 16- and 32-bit operand sizes) with random
 // registers and flags run natively in x86_native/native_runner (gcc -m32)
 // and emulated here; registers, EFLAGS and the data page must agree,
@@ -84,6 +85,9 @@ class Generator {
     for (auto& r : c.regs) r = value(mem);
     if (mem) c.regs[kEbx] = kData + pick(0xe00);
     c.eflags = random_flags();
+    // Often follow with an instruction that reads the flags the first one
+    // left (lazy flags evaluated per condition, not only materialized).
+    if (pick(2)) append_flag_reader(c.code);
     return c;
   }
 
@@ -163,6 +167,28 @@ class Generator {
     {0x0fc8, false, -1, Imm::None, false}, {0x0fcb, false, -1, Imm::None, false},
   };
   // clang-format on
+
+  void append_flag_reader(std::vector<uint8_t>& code) {
+    const uint8_t cc = static_cast<uint8_t>(pick(16));
+    static constexpr uint8_t kDst[] = {0, 1, 2, 3, 5, 6, 7};
+    const uint8_t rm = kDst[pick(7)], reg = kDst[pick(7)];
+    switch (pick(6)) {
+      case 0:
+        code.insert(code.end(), {0x0f, static_cast<uint8_t>(0x90 + cc), uint8_t(0xc0 | rm)});
+        break;
+      case 1:
+        code.insert(code.end(),
+                    {0x0f, static_cast<uint8_t>(0x40 + cc), uint8_t(0xc0 | reg << 3 | rm)});
+        break;
+      case 2: code.insert(code.end(), {0x11, uint8_t(0xc0 | reg << 3 | rm)}); break;  // ADC
+      case 3: code.insert(code.end(), {0x19, uint8_t(0xc0 | reg << 3 | rm)}); break;  // SBB
+      case 4: code.push_back(0x9f); break;                                            // LAHF
+      default:  // Jcc over a MOV: the taken and fallthrough paths differ
+        code.insert(code.end(),
+                    {static_cast<uint8_t>(0x70 + cc), 0x05, 0xb8, 0x11, 0x22, 0x33, 0x44});
+        break;
+    }
+  }
 
   Case string_case() {
     Case c;
