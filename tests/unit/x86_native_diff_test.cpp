@@ -1,11 +1,11 @@
-// The translator + IR interpreter against this CPU itself: random single
-// instructions (ALU, shifts and rotates, multiply, BCD, bit ops, CMOVcc,
-// SETcc, XADD, CMPXCHG, each often followed by a flag reader (SETcc, CMOVcc,
-// ADC, SBB, LAHF, Jcc),, BSWAP, flag ops, string ops under REP prefixes;
-// DIV/IDIV with #DE, register and memory forms, 16- and 32-bit operand sizes) with random
-// registers and flags run natively in x86_native/native_runner (gcc -m32)
-// and emulated here; registers, EFLAGS and the data page must agree,
-// including what the SDM leaves undefined.
+// The translator + IR interpreter against this CPU itself: random
+// instructions (ALU, shifts and rotates, MUL/IMUL, DIV/IDIV with #DE, BCD,
+// bit ops, CMOVcc, SETcc, XADD, CMPXCHG, BSWAP, flag ops, string ops under
+// REP prefixes; register and memory forms, 16- and 32-bit operand sizes),
+// each often followed by a flag reader (SETcc, CMOVcc, ADC, SBB, LAHF, Jcc),
+// with random registers and flags run natively in x86_native/native_runner
+// (gcc -m32) and emulated here; registers, EFLAGS and the data page must
+// agree, including what the SDM leaves undefined.
 #include <gtest/gtest.h>
 
 #include <cstdio>
