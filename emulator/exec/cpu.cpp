@@ -97,6 +97,8 @@ CachedBlock* Cpu::Impl::translate(const BlockKey& key) {
                  ok.error().message.c_str(), ir::print_block(block->ir).c_str());
     std::abort();
   }
+  const bool log_op = config.log.has(LogItem::Op);
+  if (log_op) std::fputs(ir::print_block(block->ir).c_str(), stderr);
   if (config.optimize) {
     ir::opt::optimize(block->ir);
     if (Result<void> ok = ir::verify(block->ir); !ok) {
@@ -104,8 +106,11 @@ CachedBlock* Cpu::Impl::translate(const BlockKey& key) {
                    ok.error().message.c_str(), ir::print_block(block->ir).c_str());
       std::abort();
     }
+    if (log_op) {
+      std::fputs("optimized:\n", stderr);
+      std::fputs(ir::print_block(block->ir).c_str(), stderr);
+    }
   }
-  if (config.log.has(LogItem::Op)) std::fputs(ir::print_block(block->ir).c_str(), stderr);
   block->program = interp::Program::compile(block->ir);
   if (block->program.num_slots() > temps.size()) temps.resize(block->program.num_slots());
   ++stats.blocks_translated;

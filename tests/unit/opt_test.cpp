@@ -231,5 +231,28 @@ TEST(IrOpt, FusesCompareAndBranch) {
   EXPECT_NE(text.find("lt_s"), std::string::npos) << text;
 }
 
+TEST(IrOpt, FoldsRegisterIdioms) {
+  Block block;
+  Builder b(block);
+  b.insn_start(0);  // xor eax, eax
+  Value r = b.xor_(b.get_gpr(x86::kEax), b.get_gpr(x86::kEax));
+  b.set_gpr(x86::kEax, r);
+  b.set_cc(x86::CcOp::Logic32, r);
+  b.insn_start(2);  // add ecx, eax
+  Value s = b.add(b.get_gpr(x86::kEcx), b.get_gpr(x86::kEax));
+  b.set_gpr(x86::kEcx, s);
+  b.set_cc(x86::CcOp::Add32, s, b.get_gpr(x86::kEax));
+  b.insn_start(4);  // jz
+  b.exit_if(b.cond(x86::kCondZ), 0x100);
+  b.exit_jump(6);
+  opt::optimize(block);
+  ASSERT_TRUE(verify(block).ok());
+  const std::string text = print_block(block);
+  EXPECT_EQ(text.find("xor"), std::string::npos) << text;
+  EXPECT_EQ(text.find("add"), std::string::npos) << text;  // ecx + 0
+  EXPECT_EQ(text.find("get_gpr eax"), std::string::npos) << text;
+  EXPECT_NE(text.find("set_gpr eax"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace dynemu::ir

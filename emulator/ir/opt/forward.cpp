@@ -312,6 +312,19 @@ void forward_state(Block& block) {
       repl[inst.dst.id] = same;
       continue;
     }
+    // The same temp on both sides: x^x = x-x = 0 (XOR EAX, EAX), x&x = x|x = x.
+    if (inst.args[0].valid() && inst.args[0] == inst.args[1]) {
+      if (inst.op == Opcode::And || inst.op == Opcode::Or) {
+        repl[inst.dst.id] = inst.args[0];
+        continue;
+      }
+      if (inst.op == Opcode::Xor || inst.op == Opcode::Sub) {
+        inst.op = Opcode::Const32;
+        inst.imm = 0;
+        inst.args = {};
+        konst[inst.dst.id] = 0;
+      }
+    }
     // Constant folding of pure ops whose operands are all known.
     if (info.effects == kPure && inst.op != Opcode::Const32 && inst.op != Opcode::Const64 &&
         info.args[0] != Slot::None) {
