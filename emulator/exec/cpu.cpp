@@ -46,7 +46,10 @@ Result<void> check_engine(Engine engine) {
 }  // namespace
 
 struct Cpu::Impl {
-  explicit Impl(const CpuConfig& c) : config(c) {
+  explicit Impl(const CpuConfig& c)
+      : config(c),
+        cache_owner(c.shared_cache ? c.shared_cache : std::make_shared<BlockCache>()),
+        cache(*cache_owner) {
     trap.guest_base = c.guest_base;
     env.state = &state;
     env.guest_base = c.guest_base;
@@ -71,7 +74,8 @@ struct Cpu::Impl {
   CpuConfig config;
   x86::CpuState state;
   ir::GuestEnv env;
-  BlockCache cache;
+  std::shared_ptr<BlockCache> cache_owner;
+  BlockCache& cache;
   HostFaultTrap trap;
   std::vector<uint64_t> temps = std::vector<uint64_t>(256);
   std::atomic<bool> exit_requested{false};
@@ -208,6 +212,8 @@ CpuExit Cpu::Impl::run() {
                    block->ir.num_insns);
     ++stats.blocks_executed;
 
+    // A block translated by another CPU sharing the cache may need more temps.
+    if (block->program.num_slots() > temps.size()) temps.resize(block->program.num_slots());
     env.raised = false;
     env.block_invalidated = false;
     running = block;
@@ -249,6 +255,10 @@ void Cpu::Impl::print_stats() const {
                ", cache blocks %zu\n",
                stats.blocks_translated, stats.guest_insns_translated, stats.blocks_executed,
                stats.chained, stats.invalidations, stats.host_faults, cache.size());
+}
+
+std::shared_ptr<BlockCache> make_shared_block_cache() {
+  return std::make_shared<BlockCache>();
 }
 
 Cpu::Cpu(const CpuConfig& config) {

@@ -16,6 +16,13 @@ namespace dynemu::exec {
 
 enum class Engine : uint8_t { Interp, Jit, Compare };
 
+class BlockCache;
+// A translation cache several CPUs can share when they never run guest code
+// at the same time (user mode: guest threads under one lock). Code is then
+// translated once, and a store by any of them into translated code
+// invalidates it for all.
+std::shared_ptr<BlockCache> make_shared_block_cache();
+
 // Whether guest code may be fetched from a page (user mode: the mapping's
 // PROT_EXEC; the host's own protections do not tell, as exec only reads).
 enum class CodeAccess : uint8_t {
@@ -30,6 +37,8 @@ struct CpuConfig {
   // (a 4 GiB reservation owned by the Linux personality, emulator/user).
   uint8_t* guest_base = nullptr;
   LogMask log;
+  // Empty: the CPU has its own translation cache. See make_shared_block_cache.
+  std::shared_ptr<BlockCache> shared_cache;
   // Run ir::opt::optimize on each new block (off: the translator's IR as is,
   // for bisecting optimizer bugs).
   bool optimize = true;

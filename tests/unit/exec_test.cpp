@@ -418,6 +418,45 @@ TEST(ExecCodeAccess, NoExecutePagesFault) {
   EXPECT_EQ(fe.translations, 1);
 }
 
+// Two CPUs (guest threads) sharing one cache: code is translated once, and a
+// store by one into code the other translated invalidates it.
+TEST(ExecSharedCache, ThreadsShareTranslationsAndInvalidation) {
+  install_host_fault_handler();
+  GuestMemory mem;
+  mem.map(0x1000, 0x2000);
+  *mem.at(0x1000) = 5;
+  FakeFrontEnd fe;
+  fe.at(0x1000, 1, [](Builder& b, const x86::TranslateRequest& req) {
+    uint8_t code = 0;
+    req.fetch(0x1000, &code, 1);
+    b.insn_start(0x1000);
+    b.set_gpr(kEax, b.imm32(code));
+    b.exit_syscall(0x1001);
+  });
+  fe.at(0x2000, 1, [](Builder& b, auto&) {
+    b.insn_start(0x2000);  // mov [0x1000], bl
+    b.store8(b.imm32(0x1000), b.get_gpr(kEbx));
+    b.exit_syscall(0x2001);
+  });
+  CpuConfig config;
+  config.guest_base = mem.base();
+  config.translate = [&fe](const x86::TranslateRequest& r) { return fe.translate(r); };
+  config.shared_cache = make_shared_block_cache();
+  Cpu a(config), b(config);
+  a.state().eip = b.state().eip = 0x1000;
+  a.run();
+  b.run();
+  EXPECT_EQ(a.state().gpr[kEax], 5u);
+  EXPECT_EQ(b.state().gpr[kEax], 5u);
+  EXPECT_EQ(fe.translations, 1);
+  b.state().eip = 0x2000;
+  b.state().gpr[kEbx] = 6;
+  b.run();
+  a.state().eip = 0x1000;
+  a.run();
+  EXPECT_EQ(a.state().gpr[kEax], 6u);
+}
+
 uint64_t helper_raise_ud(ir::GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
   env.raise(6);
   return 0;
