@@ -131,6 +131,8 @@ bool may_block(uint32_t nr) {
     case 371:
     case 372:  // sockets
     case 158:  // sched_yield
+    case 256:  // epoll_wait
+    case 319:  // epoll_pwait
     case 5:
     case 295:  // open (FIFOs)
       return true;
