@@ -97,6 +97,7 @@ int64_t GuestSpace::remap(uint32_t old_addr, uint32_t old_len, uint32_t new_len,
   const uint64_t nlen = page_up(new_len);
   if ((old_addr & (kPage - 1)) || nlen == 0 || nlen > kSize) return -EINVAL;
   if (old_len == 0 || !is_mapped(old_addr, old_len)) return -EFAULT;
+  if (uint64_t(old_addr) + old_len > kSystemBase) return -EINVAL;  // GDT, LDT, trampolines
   const uint8_t flags = m_pages[old_addr / kPage];
   if (fixed) {
     if (!may_move || (new_addr & (kPage - 1))) return -EINVAL;

@@ -360,8 +360,10 @@ uint32_t do_readlink(Process& p, int dirfd, uint32_t path_addr, uint32_t buf, ui
     target = p.exe_path();
   } else {
     const std::string path = p.host_path(raw);
-    std::vector<char> tmp(size);
-    const ssize_t n = readlinkat(dirfd, path.c_str(), tmp.data(), size);
+    // Link targets are at most PATH_MAX; a huge guest size allocates no more.
+    const uint32_t cap = std::min<uint32_t>(size, 2 * PATH_MAX);
+    std::vector<char> tmp(cap);
+    const ssize_t n = readlinkat(dirfd, path.c_str(), tmp.data(), cap);
     if (n < 0) return err(errno);
     target.assign(tmp.data(), size_t(n));
   }

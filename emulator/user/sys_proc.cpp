@@ -322,8 +322,9 @@ uint32_t sys_getresgid16(Process& p, const SyscallArgs& a) {
 uint32_t sys_getgroups(Process& p, const SyscallArgs& a) {
   const int size = a.s(0);
   if (size < 0) return err(EINVAL);
-  std::vector<gid_t> g(size_t(size) + 1);
-  const int n = getgroups(size, g.data());
+  const int cap = std::min(size, 65536);  // NGROUPS_MAX
+  std::vector<gid_t> g(size_t(cap) + 1);
+  const int n = getgroups(cap, g.data());
   if (n < 0) return err(errno);
   if (size && !p.space().write(a[1], g.data(), size_t(n) * 4)) return err(EFAULT);
   return uint32_t(n);

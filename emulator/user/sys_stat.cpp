@@ -109,8 +109,9 @@ uint32_t sys_getdents(Process& p, const SyscallArgs& a) {
   // buffer and repack as many as fit, seeking back to the first one left.
   const uint32_t count = a[2];
   if (!p.space().writable(a[1], count)) return err(EFAULT);
-  std::vector<uint8_t> host(count);
-  const long n = syscall(SYS_getdents64, a.s(0), host.data(), count);
+  // Read no more than fits repacked, and never a huge host buffer.
+  std::vector<uint8_t> host(std::min<uint32_t>(count, 1u << 20));
+  const long n = syscall(SYS_getdents64, a.s(0), host.data(), host.size());
   if (n < 0) return err(errno);
   std::vector<uint8_t> out;
   long pos = 0;
