@@ -155,6 +155,13 @@ struct Outcome {
   std::vector<uint8_t> data;
 };
 
+// Self-modifying code: the data page counts as holding this block's code,
+// and a store into its first 256 bytes invalidates the running block, which
+// must then stop at the next instruction with exact state.
+bool code_write(void*, uint32_t addr, uint32_t) {
+  return (addr & 0xfff) < 0x100;
+}
+
 Outcome run(const Block& block, const x86::CpuState& initial, GuestMemory& mem,
             const std::vector<uint8_t>& data) {
   std::memcpy(mem.at(kData), data.data(), data.size());
@@ -163,6 +170,13 @@ Outcome run(const Block& block, const x86::CpuState& initial, GuestMemory& mem,
   GuestEnv env;
   env.state = &o.state;
   env.guest_base = mem.base();
+  static std::vector<uint64_t> code_pages = [] {
+    std::vector<uint64_t> bits((uint64_t{1} << 20) / 64);
+    bits[(kData >> 12) / 64] |= uint64_t{1} << ((kData >> 12) % 64);
+    return bits;
+  }();
+  env.code_pages = code_pages.data();
+  env.on_code_write = &code_write;
   const auto program = interp::Program::compile(block);
   std::vector<uint64_t> temps(program.num_slots());
   o.exit = interp::run(program, env, temps.data());

@@ -15,14 +15,19 @@ uint16_t effects_of(const Inst& inst) {
   return inst.op == Opcode::Call ? inst.helper->effects : op_info(inst.op).effects;
 }
 
-// For each instruction: has the block stored to guest memory before it?
-// Such a store may invalidate the block, which then stops at the next
-// insn_start: those are points where guest state is observed.
-std::vector<bool> stored_before(const Block& block) {
+// For each instruction: is it an insn_start right after an instruction
+// that wrote guest memory? Such a store may invalidate the running block,
+// which then stops exactly there (the interpreter checks at every
+// insn_start; the flag can only have become set by the instruction just
+// before): the guest state is observed at these points.
+std::vector<bool> stop_points(const Block& block) {
   std::vector<bool> r(block.insts.size());
   bool stored = false;
   for (size_t i = 0; i < block.insts.size(); ++i) {
-    r[i] = stored;
+    if (block.insts[i].op == Opcode::InsnStart) {
+      r[i] = stored;
+      stored = false;
+    }
     stored |= (effects_of(block.insts[i]) & kWritesMem) != 0;
   }
   return r;
@@ -31,7 +36,7 @@ std::vector<bool> stored_before(const Block& block) {
 }  // namespace
 
 void remove_dead_code(Block& block) {
-  const std::vector<bool> stored = stored_before(block);
+  const std::vector<bool> stop = stop_points(block);
   std::vector<bool> used(block.temp_types.size(), false);
   std::vector<bool> keep(block.insts.size(), true);
   uint8_t live_gpr = 0xff;  // at the end, everything is observed
@@ -42,9 +47,9 @@ void remove_dead_code(Block& block) {
     const uint16_t fx = effects_of(inst);
     // Points where the whole guest state is observed: exits, anything that
     // may raise (state as after the previous instruction), helper calls,
-    // and instruction boundaries after a store (SMC stop).
+    // and instruction boundaries right after a store (SMC stop).
     if ((fx & (kTerminator | kMayExit | kMayRaise)) || inst.op == Opcode::Call ||
-        (inst.op == Opcode::InsnStart && stored[i])) {
+        (inst.op == Opcode::InsnStart && stop[i])) {
       live_gpr = 0xff;
       live_cc = true;
     }
@@ -97,10 +102,10 @@ void remove_dead_code(Block& block) {
 }
 
 void prune_insn_starts(Block& block) {
-  const std::vector<bool> stored = stored_before(block);
+  const std::vector<bool> stop = stop_points(block);
   std::vector<bool> keep(block.insts.size(), true);
   for (size_t i = 0; i < block.insts.size(); ++i) {
-    if (block.insts[i].op != Opcode::InsnStart || stored[i]) continue;
+    if (block.insts[i].op != Opcode::InsnStart || stop[i]) continue;
     // Needed if the instruction may raise, calls a helper (which may read
     // EIP) or reads CpuState fields directly (EIP among them).
     bool needed = false;
