@@ -147,12 +147,16 @@ GuestThread& Process::current() {
 
 void Process::invalidate(uint32_t addr, uint32_t len) {
   if (!len) return;
-  // Every thread's CPU has its own translations.
-  for (auto& t : m_threads) t->cpu->invalidate_code(addr, len);
+  // The translation cache is shared: one CPU drops the code for all.
+  m_threads.front()->cpu->invalidate_code(addr, len);
 }
 
 std::unique_ptr<exec::Cpu> Process::make_cpu() {
   exec::CpuConfig config = cpu_config(m_options, m_space.base());
+  // All guest threads share one translation cache: they run one at a time
+  // (the big lock), translate code once and see each other's code writes.
+  if (!m_block_cache) m_block_cache = exec::make_shared_block_cache();
+  config.shared_cache = m_block_cache;
   config.code_access = [this](uint32_t page) {
     const uint32_t addr = page * GuestSpace::kPage;
     if (!m_space.page_mapped(addr)) return exec::CodeAccess::Unmapped;

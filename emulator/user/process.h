@@ -97,6 +97,7 @@ class Process {
 
   Options m_options;
   GuestSpace m_space;
+  std::shared_ptr<exec::BlockCache> m_block_cache;
   std::vector<std::unique_ptr<GuestThread>> m_threads;
   // Set when the first thread is started; from then on guest code runs
   // under m_lock.
