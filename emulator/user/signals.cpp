@@ -250,6 +250,30 @@ bool Signals::interrupted(bool& restart) {
   return false;
 }
 
+int Signals::sigtimedwait(uint64_t set, abi::Siginfo32& info, const struct timespec* timeout) {
+  set &= ~kUnblockable;
+  collect_host_signals();
+  for (auto it = m_queue.begin(); it != m_queue.end(); ++it) {
+    if (!(set & sig_bit(it->sig))) continue;
+    info = it->info;
+    const int sig = it->sig;
+    m_queue.erase(it);
+    return sig;
+  }
+  // Signals of the set the guest blocks are blocked on the host too, so
+  // they wait there as pending; the host call takes them.
+  const sigset_t host = host_mask_for(set);
+  siginfo_t si{};
+  const int r = ::sigtimedwait(&host, &si, timeout);
+  if (r < 0) {
+    const int e = errno;
+    // Interrupted by a handled signal the guest did not wait for: EINTR.
+    return e == EAGAIN ? -EAGAIN : -e;
+  }
+  info = to_siginfo32(si);
+  return r;
+}
+
 int Signals::sigsuspend(uint64_t mask) {
   m_saved_mask = m_blocked;
   m_blocked = mask & ~kUnblockable;

@@ -68,6 +68,9 @@ class Signals {
   // sigreturn (rt=false) and rt_sigreturn: restore the interrupted context.
   // Returns the restored EAX.
   uint32_t sigreturn(bool rt);
+  // rt_sigtimedwait: takes a pending signal of `set` (waiting up to
+  // `timeout`, forever if null); returns its number or -errno.
+  int sigtimedwait(uint64_t set, abi::Siginfo32& info, const struct timespec* timeout);
   // rt_sigsuspend: waits with `mask` until a signal arrives.
   int sigsuspend(uint64_t mask);
 

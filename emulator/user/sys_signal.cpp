@@ -88,6 +88,28 @@ uint32_t sys_pause(Process& p, const SyscallArgs& a) {
   return err(-p.signals().sigsuspend(p.signals().blocked()));
 }
 
+namespace {
+uint32_t do_sigtimedwait(Process& p, const SyscallArgs& a, bool time64) {
+  if (a[3] != 8) return err(EINVAL);
+  uint64_t set;
+  if (!p.space().read_obj(a[0], set)) return err(EFAULT);
+  struct timespec ts, *tp;
+  if (read_timespec(p, a[2], time64, ts, tp)) return err(EFAULT);
+  abi::Siginfo32 info{};
+  const int r = p.signals().sigtimedwait(set, info, tp);
+  if (r < 0) return err(-r);
+  if (a[1] && !p.space().write_obj(a[1], info)) return err(EFAULT);
+  return uint32_t(r);
+}
+}  // namespace
+
+uint32_t sys_rt_sigtimedwait(Process& p, const SyscallArgs& a) {
+  return do_sigtimedwait(p, a, false);
+}
+uint32_t sys_rt_sigtimedwait_time64(Process& p, const SyscallArgs& a) {
+  return do_sigtimedwait(p, a, true);
+}
+
 uint32_t sys_sigaltstack(Process& p, const SyscallArgs& a) {
   abi::Stack32 ss, old;
   if (a[0] && !p.space().read_obj(a[0], ss)) return err(EFAULT);
