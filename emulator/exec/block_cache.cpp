@@ -6,6 +6,23 @@ namespace dynemu::exec {
 
 BlockCache::BlockCache() : m_code_pages((uint64_t{1} << 20) / 64, 0) {}
 
+bool block_keeps_mode(const ir::Block& block) {
+  // The key reads segment bases and flags, CR0 and EFLAGS.VM: any write to
+  // CpuState beyond the GPRs (and the lazy flags) might change them.
+  for (const ir::Inst& inst : block.insts) {
+    switch (inst.op) {
+      case ir::Opcode::SetState8:
+      case ir::Opcode::SetState16:
+      case ir::Opcode::SetState32: return false;
+      case ir::Opcode::Call:
+        if (inst.helper->effects & ir::kWritesState) return false;
+        break;
+      default: break;
+    }
+  }
+  return true;
+}
+
 CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block,
                                 const std::vector<std::pair<uint32_t, uint32_t>>& aliases) {
   for (auto [code_page, alias_page] : aliases) {
@@ -19,6 +36,7 @@ CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block,
   const uint32_t bytes = std::max<uint32_t>(b->ir.guest_bytes, 1);
   b->first_page = start >> 12;
   b->last_page = (start + bytes - 1) >> 12;
+  b->keeps_mode = block_keeps_mode(b->ir);
   b->succ.assign(b->ir.num_direct_exits, nullptr);
   b->succ_epoch.assign(b->ir.num_direct_exits, 0);
   for (uint32_t p = b->first_page;; p = (p + 1) & 0xfffff) {

@@ -40,7 +40,14 @@ struct CachedBlock {
   // `succ_epoch` equals the cache epoch, which every invalidation bumps.
   std::vector<CachedBlock*> succ;
   std::vector<uint64_t> succ_epoch;
+  // No op of the block can change CS base, the mode bits or the lazy
+  // segment state of the key (see block_keeps_mode): its direct exits may
+  // skip the key computation.
+  bool keeps_mode = false;
 };
+
+// Whether nothing in `block` can change what the block key depends on.
+bool block_keeps_mode(const ir::Block& block);
 
 // The translation-block cache of one CPU: a hash map by key, a small
 // direct-mapped jump cache in front of it, per-page lists of blocks for

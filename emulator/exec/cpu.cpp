@@ -176,13 +176,15 @@ CpuExit Cpu::Impl::run() {
       current = outer;
       return CpuExit{ExitKind::Request};
     }
-    const BlockKey key{state.eip, state.seg[x86::kCs].base, mode_of(state)};
     CachedBlock* block = nullptr;
+    // A direct exit of a block that cannot change the key's CS base or
+    // mode leads to the same successor every time: no key to compute.
     if (prev && prev->succ_epoch[prev_slot] == cache.epoch() && prev->succ[prev_slot] &&
-        prev->succ[prev_slot]->key == key) {
+        prev->keeps_mode) {
       block = prev->succ[prev_slot];
       ++stats.chained;
     } else {
+      const BlockKey key{state.eip, state.seg[x86::kCs].base, mode_of(state)};
       cache.collect();  // nothing runs now: dropped blocks can go
       block = cache.find(key);
       if (!block) {
@@ -208,8 +210,8 @@ CpuExit Cpu::Impl::run() {
       }
     }
     if (log_exec)
-      std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x insns=%u\n", key.eip, key.cs_base,
-                   block->ir.num_insns);
+      std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x insns=%u\n", block->key.eip,
+                   block->key.cs_base, block->ir.num_insns);
     ++stats.blocks_executed;
 
     // A block translated by another CPU sharing the cache may need more temps.
