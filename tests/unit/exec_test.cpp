@@ -369,6 +369,31 @@ TEST_F(ExecTest, BlockKey) {
   EXPECT_EQ(fe.translations, 3);  // the first one, from the cache
 }
 
+// A block that changes the CS base cannot chain blindly: its successor
+// depends on the state it leaves.
+TEST_F(ExecTest, ModeChangingBlocksAreNotChainedBlindly) {
+  fe.at(0x1000, 1, [](Builder& b, const x86::TranslateRequest& req) {
+    b.insn_start(0x1000);
+    if (req.cs_base == 0) {  // "far jump": CS base from EBX, same EIP
+      b.set_state(offsetof(x86::CpuState, seg) + x86::kCs * sizeof(x86::SegmentCache) +
+                      offsetof(x86::SegmentCache, base),
+                  4, b.get_gpr(kEbx));
+      b.exit_jump(0x1000);
+    } else {
+      b.set_gpr(kEax, b.imm32(req.cs_base));
+      b.exit_syscall(0x1001);
+    }
+  });
+  auto& s = cpu->state();
+  for (uint32_t base : {0x100u, 0x200u, 0x100u}) {
+    s.eip = 0x1000;
+    s.seg[x86::kCs].base = 0;
+    s.gpr[kEbx] = base;
+    EXPECT_EQ(cpu->run().kind, ExitKind::Syscall);
+    EXPECT_EQ(s.gpr[kEax], base);
+  }
+}
+
 TEST_F(ExecTest, GuardedFetch) {
   mem.map(0x10000, 0x1000);
   fe.at(0x10ffe, 2, [](Builder& b, const x86::TranslateRequest& req) {
