@@ -82,6 +82,25 @@ uint32_t sys_clone(Process& p, const SyscallArgs& a) {
   return do_fork(p, a[0], a[1], a[2], a[3], a[4]);
 }
 
+uint32_t sys_clone3(Process& p, const SyscallArgs& a) {
+  // struct clone_args: 64-bit fields, one layout on every architecture.
+  struct CloneArgs {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+  } c{};
+  if (a[1] < sizeof c || a[1] > 4096) return err(EINVAL);
+  if (!p.space().read(a[0], &c, sizeof c)) return err(EFAULT);
+  // Flags that would need more than a fork or a thread (pidfd, cgroup,
+  // set_tid, namespaces) are refused like an old kernel would.
+  constexpr uint64_t kSupported = 0xff | kCloneVm | 0x200 /* FS */ | 0x400 /* FILES */ |
+                                  0x800 /* SIGHAND */ | kCloneVfork | 0x8000 /* PARENT */ |
+                                  kCloneThread | 0x40000 /* SYSVSEM */ | kCloneSettls |
+                                  kCloneParentSettid | kCloneChildCleartid | kCloneChildSettid;
+  if ((c.flags & ~kSupported) || c.exit_signal > 64) return err(EINVAL);
+  const uint32_t sp = c.stack ? uint32_t(c.stack + c.stack_size) : 0;
+  return do_fork(p, uint32_t(c.flags) | uint32_t(c.exit_signal), sp, uint32_t(c.parent_tid),
+                 uint32_t(c.tls), uint32_t(c.child_tid));
+}
+
 namespace {
 
 int read_string_array(Process& p, uint32_t addr, std::vector<std::string>& out) {
