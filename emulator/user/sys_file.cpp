@@ -56,31 +56,31 @@ void invalidate_iovecs(Process& p, const std::vector<iovec>& v, size_t done) {
 }  // namespace
 
 uint32_t sys_read(Process& p, const SyscallArgs& a) {
-  void* buf = host_buf(p, a[1], a[2]);
-  if (!buf) return err(EFAULT);
-  const ssize_t n = read(a.s(0), buf, a[2]);
+  const uint32_t len = clip_len(a[1], a[2]);
+  void* buf = p.space().host(a[1]);
+  const ssize_t n = read(a.s(0), buf, len);
   if (n > 0) p.invalidate(a[1], uint32_t(n));
   return host_result(n);
 }
 
 uint32_t sys_write(Process& p, const SyscallArgs& a) {
-  void* buf = host_buf(p, a[1], a[2]);
-  if (!buf) return err(EFAULT);
-  return host_result(write(a.s(0), buf, a[2]));
+  const uint32_t len = clip_len(a[1], a[2]);
+  void* buf = p.space().host(a[1]);
+  return host_result(write(a.s(0), buf, len));
 }
 
 uint32_t sys_pread64(Process& p, const SyscallArgs& a) {
-  void* buf = host_buf(p, a[1], a[2]);
-  if (!buf) return err(EFAULT);
-  const ssize_t n = pread(a.s(0), buf, a[2], off64(a[3], a[4]));
+  const uint32_t len = clip_len(a[1], a[2]);
+  void* buf = p.space().host(a[1]);
+  const ssize_t n = pread(a.s(0), buf, len, off64(a[3], a[4]));
   if (n > 0) p.invalidate(a[1], uint32_t(n));
   return host_result(n);
 }
 
 uint32_t sys_pwrite64(Process& p, const SyscallArgs& a) {
-  void* buf = host_buf(p, a[1], a[2]);
-  if (!buf) return err(EFAULT);
-  return host_result(pwrite(a.s(0), buf, a[2], off64(a[3], a[4])));
+  const uint32_t len = clip_len(a[1], a[2]);
+  void* buf = p.space().host(a[1]);
+  return host_result(pwrite(a.s(0), buf, len, off64(a[3], a[4])));
 }
 
 uint32_t sys_readv(Process& p, const SyscallArgs& a) {

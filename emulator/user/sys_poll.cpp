@@ -2,6 +2,7 @@
 // the guest's sets are sized in 32-bit words, so they are copied.
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 
 #include <cstring>
@@ -10,7 +11,16 @@
 
 namespace dynemu::user {
 
+namespace {
+// The kernel refuses more descriptors than RLIMIT_NOFILE before anything.
+bool too_many_fds(uint32_t n) {
+  struct rlimit r;
+  return getrlimit(RLIMIT_NOFILE, &r) == 0 && n > r.rlim_cur;
+}
+}  // namespace
+
 uint32_t sys_poll(Process& p, const SyscallArgs& a) {
+  if (too_many_fds(a[1])) return err(EINVAL);
   void* fds = host_buf(p, a[0], uint64_t(a[1]) * sizeof(pollfd));
   if (!fds) return err(EFAULT);
   return host_result(poll(static_cast<pollfd*>(fds), a[1], a.s(2)));
@@ -19,6 +29,7 @@ uint32_t sys_poll(Process& p, const SyscallArgs& a) {
 namespace {
 
 uint32_t do_ppoll(Process& p, const SyscallArgs& a, bool time64) {
+  if (too_many_fds(a[1])) return err(EINVAL);
   void* fds = host_buf(p, a[0], uint64_t(a[1]) * sizeof(pollfd));
   if (!fds) return err(EFAULT);
   struct timespec ts, *tp;
@@ -43,8 +54,14 @@ struct FdSets {
   uint32_t addr[3];
   uint32_t bytes;
 
-  int read(Process& p, int n, uint32_t in, uint32_t out, uint32_t ex) {
-    if (n < 0 || n > FD_SETSIZE) return -EINVAL;
+  int read(Process& p, int& n, uint32_t in, uint32_t out, uint32_t ex) {
+    if (n < 0) return -EINVAL;
+    // Without sets the count does not matter (select as a sleep); sets
+    // past FD_SETSIZE bits are not supported.
+    if (n > FD_SETSIZE) {
+      if (in || out || ex) return -EINVAL;
+      n = 0;
+    }
     bytes = uint32_t((n + 31) / 32 * 4);
     addr[0] = in, addr[1] = out, addr[2] = ex;
     for (int i = 0; i < 3; ++i) {
@@ -80,7 +97,8 @@ uint32_t do_select(Process& p, int n, uint32_t in, uint32_t out, uint32_t ex, ui
 
 uint32_t do_pselect(Process& p, const SyscallArgs& a, bool time64) {
   FdSets sets;
-  if (int e = sets.read(p, a.s(0), a[1], a[2], a[3])) return err(-e);
+  int n = a.s(0);
+  if (int e = sets.read(p, n, a[1], a[2], a[3])) return err(-e);
   struct timespec ts, *tp;
   if (read_timespec(p, a[4], time64, ts, tp)) return err(EFAULT);
   sigset_t mask, *mp = nullptr;
@@ -95,7 +113,7 @@ uint32_t do_pselect(Process& p, const SyscallArgs& a, bool time64) {
       mp = &mask;
     }
   }
-  const int r = pselect(a.s(0), sets.ptr(0), sets.ptr(1), sets.ptr(2), tp, mp);
+  const int r = pselect(n, sets.ptr(0), sets.ptr(1), sets.ptr(2), tp, mp);
   if (r < 0) return err(errno);
   if (tp) write_timespec(p, a[4], time64, ts);
   if (sets.write(p)) return err(EFAULT);

@@ -216,13 +216,12 @@ abi::Rusage32 to_rusage32(const struct rusage& r) {
 uint32_t sys_wait4(Process& p, const SyscallArgs& a) {
   int status = 0;
   struct rusage ru;
-  if (a[1] && !p.space().writable(a[1], 4)) return err(EFAULT);
-  if (a[3] && !p.space().writable(a[3], sizeof(abi::Rusage32))) return err(EFAULT);
   const pid_t r = wait4(a.s(0), &status, a.s(2), a[3] ? &ru : nullptr);
   if (r < 0) return err(errno);
+  // Like the kernel: the child is reaped, then a bad pointer is EFAULT.
   if (r > 0) {
-    put_status(p, a[1], status);
-    if (a[3]) p.space().write_obj(a[3], to_rusage32(ru));
+    if (put_status(p, a[1], status)) return err(EFAULT);
+    if (a[3] && !p.space().write_obj(a[3], to_rusage32(ru))) return err(EFAULT);
   }
   return uint32_t(r);
 }
@@ -617,9 +616,7 @@ uint32_t sys_futex_time64(Process& p, const SyscallArgs& a) {
 }
 
 uint32_t sys_getrandom(Process& p, const SyscallArgs& a) {
-  void* buf = host_buf(p, a[0], a[1]);
-  if (!buf) return err(EFAULT);
-  return host_result(getrandom(buf, a[1], a[2]));
+  return host_result(getrandom(p.space().host(a[0]), clip_len(a[0], a[1]), a[2]));
 }
 
 }  // namespace dynemu::user

@@ -85,9 +85,8 @@ uint32_t sys_statx(Process& p, const SyscallArgs& a) {
 
 uint32_t sys_getdents64(Process& p, const SyscallArgs& a) {
   // linux_dirent64 has one layout on every architecture.
-  void* buf = host_buf(p, a[1], a[2]);
-  if (!buf) return err(EFAULT);
-  const long n = syscall(SYS_getdents64, a.s(0), buf, a[2]);
+  void* buf = p.space().host(a[1]);
+  const long n = syscall(SYS_getdents64, a.s(0), buf, clip_len(a[1], a[2]));
   if (n < 0) return err(errno);
   // d_off at offset 8, d_reclen at 16 of each record.
   auto* base = static_cast<uint8_t*>(buf);

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include <algorithm>
 #include <string>
 
 #include "emulator/user/guest_space.h"
@@ -25,6 +26,14 @@ int guest_path(Process& p, uint32_t addr, std::string& out);
 inline void* host_buf(Process& p, uint32_t addr, uint64_t len) {
   if (!GuestSpace::in_range(addr, len)) return nullptr;
   return p.space().host(addr);
+}
+
+// The length of a guest buffer clipped at 4 GiB: the host kernel then
+// faults on the first inaccessible page itself (and returns a short count
+// or EFAULT exactly as for a native i386 process), while nothing past the
+// guest space is ever touched.
+inline uint32_t clip_len(uint32_t addr, uint32_t len) {
+  return uint32_t(std::min<uint64_t>(len, GuestSpace::kSize - addr));
 }
 
 // Guest dirfd: AT_FDCWD (-100) is the same value on both ABIs.
