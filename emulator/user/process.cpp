@@ -75,6 +75,55 @@ std::string Process::host_path(const std::string& path) const {
   return path;
 }
 
+int Process::open_proc_file(const std::string& path) {
+  const std::string self = "/proc/" + std::to_string(getpid()) + "/";
+  std::string name;
+  if (path.rfind("/proc/self/", 0) == 0)
+    name = path.substr(11);
+  else if (path.rfind(self, 0) == 0)
+    name = path.substr(self.size());
+  else
+    return -1;
+  std::string text;
+  if (name == "maps") {
+    // One line per run of pages with the same protection, as Linux prints.
+    char line[128];
+    uint32_t a = 0;
+    const uint32_t stack_lo = GuestSpace::kStackTop - GuestSpace::kStackSize;
+    while (a < GuestSpace::kSystemBase) {
+      if (!m_space.page_mapped(a)) {
+        a += GuestSpace::kPage;
+        continue;
+      }
+      const uint8_t prot = m_space.page_prot(a);
+      uint32_t end = a + GuestSpace::kPage;
+      while (end < GuestSpace::kSystemBase && m_space.page_mapped(end) &&
+             m_space.page_prot(end) == prot && end != stack_lo && end != m_space.brk_start)
+        end += GuestSpace::kPage;
+      const char* tag = a >= stack_lo && end <= GuestSpace::kStackTop               ? "[stack]"
+                        : a >= m_space.brk_start && end <= page_up(m_space.brk_cur) ? "[heap]"
+                                                                                    : "";
+      snprintf(line, sizeof line, "%08x-%08x %c%c%cp 00000000 00:00 0 %s%s\n", a, end,
+               prot & kProtRead ? 'r' : '-', prot & kProtWrite ? 'w' : '-',
+               prot & kProtExec ? 'x' : '-', *tag ? "                 " : "", tag);
+      text += line;
+      a = end;
+    }
+  } else if (name == "cmdline") {
+    for (const auto& arg : m_argv) text.append(arg.c_str(), arg.size() + 1);
+  } else {
+    return -1;
+  }
+  const int fd = memfd_create("dynemu-proc", MFD_CLOEXEC);
+  if (fd < 0) return -1;
+  if (write(fd, text.data(), text.size()) != ssize_t(text.size())) {
+    close(fd);
+    return -1;
+  }
+  lseek(fd, 0, SEEK_SET);
+  return fd;
+}
+
 uint32_t Process::dir_cookie(int fd, int64_t off) {
   if (off >= 0 && off < kDirCookie) return uint32_t(off);
   auto& v = dir_offsets[fd];
@@ -213,6 +262,7 @@ Result<void> Process::load(const std::string& path, const std::vector<std::strin
 
   m_space.brk_start = m_space.brk_cur = uint32_t(page_up(prog.main.end));
 
+  m_argv = argv;
   StackImage img;
   img.argv = argv;
   img.envp = envp;

@@ -59,6 +59,11 @@ class Process {
   // the sysroot first, and /proc/self/exe names the guest program.
   std::string host_path(const std::string& guest_path) const;
 
+  // Files under /proc/self that must describe the guest, not the emulator
+  // (maps, cmdline): an open descriptor with the guest's view, or -1 when
+  // `guest_path` is not one of them.
+  int open_proc_file(const std::string& guest_path);
+
   // Guest memory changed behind the CPU: drop translations of it.
   void invalidate(uint32_t addr, uint32_t len);
 
@@ -106,6 +111,7 @@ class Process {
   Descriptors m_descriptors;
   std::unique_ptr<Signals> m_signals;
   std::string m_exe_path;
+  std::vector<std::string> m_argv;
   bool m_read_implies_exec = false;
   bool m_exited = false;
   int m_exit_status = 0;

@@ -111,12 +111,25 @@ uint32_t sys_pwritev(Process& p, const SyscallArgs& a) {
   return host_result(pwritev(a.s(0), v.data(), int(v.size()), off64(a[3], a[4])));
 }
 
+namespace {
+// /proc/self/maps and friends show the guest (see Process::open_proc_file).
+int proc_file(Process& p, uint32_t addr, int flags) {
+  std::string raw;
+  if (!p.space().read_string(addr, raw) || raw.rfind("/proc/", 0) != 0) return -1;
+  const int fd = p.open_proc_file(raw);
+  if (fd >= 0 && !(flags & O_CLOEXEC)) fcntl(fd, F_SETFD, 0);
+  return fd;
+}
+}  // namespace
+
 uint32_t sys_openat(Process& p, const SyscallArgs& a) {
+  if (int fd = proc_file(p, a[1], a.s(2)); fd >= 0) return uint32_t(fd);
   PATH(path, a[1]);
   return host_result(openat(dirfd_arg(a[0]), path.c_str(), a.s(2), a[3]));
 }
 
 uint32_t sys_open(Process& p, const SyscallArgs& a) {
+  if (int fd = proc_file(p, a[0], a.s(1)); fd >= 0) return uint32_t(fd);
   PATH(path, a[0]);
   return host_result(open(path.c_str(), a.s(1), a[2]));
 }
