@@ -30,7 +30,7 @@ abi::Stat64 to_stat64(const struct stat& st) {
 // and new_encode_dev for 32-bit ones.
 static uint32_t encode_dev(dev_t d) {
   const uint32_t major = uint32_t(d >> 8) & 0xfff,
-                 minor = uint32_t(d & 0xff) | uint32_t(d >> 12) & 0xfff00;
+                 minor = uint32_t(d & 0xff) | (uint32_t(d >> 12) & 0xfff00);
   return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 

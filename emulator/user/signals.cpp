@@ -417,7 +417,7 @@ void Signals::deliver(int sig, const abi::Siginfo32& info, const exec::CpuExit* 
   const FramePlace place = place_frame(sp, rt);
 
   abi::Fpstate32 fp{};
-  memcpy(fp.fnsave, &s.fpu, sizeof fp.fnsave);
+  s.fpu.store_image(fp.fnsave);
   fp.status = s.fpu.status;
   fp.magic = abi::kFpstateMagicFsave;
 
@@ -514,8 +514,9 @@ uint32_t Signals::sigreturn(bool rt) {
     if (!space.read_obj(sp - 4, f)) die(SIGSEGV);
     sc = f.uc.uc_mcontext;
     mask = f.uc.uc_sigmask;
+    const abi::Stack32 requested = f.uc.uc_stack;  // packed frame: copy out
     abi::Stack32 old;
-    sigaltstack(&f.uc.uc_stack, &old, sc.esp);
+    sigaltstack(&requested, &old, sc.esp);
   } else {
     abi::Sigframe32 f;
     if (!space.read_obj(sp - 8, f)) die(SIGSEGV);
@@ -540,7 +541,7 @@ uint32_t Signals::sigreturn(bool rt) {
   if (sc.fpstate) {
     abi::Fpstate32 fp;
     if (!space.read_obj(sc.fpstate, fp)) die(SIGSEGV);
-    memcpy(&s.fpu, fp.fnsave, sizeof fp.fnsave);
+    s.fpu.load_image(fp.fnsave);
   }
   set_blocked(mask);
   return sc.eax;

@@ -9,26 +9,25 @@ namespace dynemu::x86 {
 enum Gpr : uint8_t { kEax, kEcx, kEdx, kEbx, kEsp, kEbp, kEsi, kEdi };
 enum SegReg : uint8_t { kEs, kCs, kSs, kDs, kFs, kGs };
 
-// EFLAGS bits (SDM vol. 1, 3.4.3).
-enum Eflags : uint32_t {
-  kCF = 1u << 0,
-  kPF = 1u << 2,
-  kAF = 1u << 4,
-  kZF = 1u << 6,
-  kSF = 1u << 7,
-  kTF = 1u << 8,
-  kIF = 1u << 9,
-  kDF = 1u << 10,
-  kOF = 1u << 11,
-  kIOPL = 3u << 12,
-  kNT = 1u << 14,
-  kRF = 1u << 16,
-  kVM = 1u << 17,
-  kAC = 1u << 18,
-  kVIF = 1u << 19,
-  kVIP = 1u << 20,
-  kID = 1u << 21,
-};
+// EFLAGS bits (SDM vol. 1, 3.4.3). Plain constants rather than an enum so
+// that `cond ? kZF : 0` stays one type.
+inline constexpr uint32_t kCF = 1u << 0;
+inline constexpr uint32_t kPF = 1u << 2;
+inline constexpr uint32_t kAF = 1u << 4;
+inline constexpr uint32_t kZF = 1u << 6;
+inline constexpr uint32_t kSF = 1u << 7;
+inline constexpr uint32_t kTF = 1u << 8;
+inline constexpr uint32_t kIF = 1u << 9;
+inline constexpr uint32_t kDF = 1u << 10;
+inline constexpr uint32_t kOF = 1u << 11;
+inline constexpr uint32_t kIOPL = 3u << 12;
+inline constexpr uint32_t kNT = 1u << 14;
+inline constexpr uint32_t kRF = 1u << 16;
+inline constexpr uint32_t kVM = 1u << 17;
+inline constexpr uint32_t kAC = 1u << 18;
+inline constexpr uint32_t kVIF = 1u << 19;
+inline constexpr uint32_t kVIP = 1u << 20;
+inline constexpr uint32_t kID = 1u << 21;
 inline constexpr uint32_t kArithFlags = kCF | kPF | kAF | kZF | kSF | kOF;
 
 // The hidden part of a segment register, loaded from its descriptor.

@@ -54,7 +54,10 @@ std::string memory(const Insn& insn, const Operand& o) {
   if (m.index >= 0) {
     if (any) s += "+";
     s += reg_name(m.index, insn.addrsize);
-    if (m.scale) s += "*" + std::to_string(1u << m.scale);
+    if (m.scale) {
+      s += '*';
+      s += std::to_string(1u << m.scale);
+    }
     any = true;
   }
   const uint32_t disp = insn.addrsize == 2 ? m.disp & 0xffff : m.disp;
@@ -63,8 +66,8 @@ std::string memory(const Insn& insn, const Operand& o) {
   } else if (disp != 0) {
     const int32_t sdisp =
         insn.addrsize == 2 ? static_cast<int16_t>(disp) : static_cast<int32_t>(disp);
-    s += sdisp < 0 ? "-" + hex(static_cast<uint32_t>(-static_cast<int64_t>(sdisp)))
-                   : "+" + hex(disp);
+    s += sdisp < 0 ? '-' : '+';
+    s += hex(sdisp < 0 ? static_cast<uint32_t>(-static_cast<int64_t>(sdisp)) : disp);
   }
   return s + "]";
 }
@@ -78,9 +81,12 @@ std::string operand(const Insn& insn, const Operand& o) {
     case OperandKind::Imm:
     case OperandKind::Rel: return hex(o.value);
     case OperandKind::Far: return hex(o.sel) + ":" + hex(o.value);
-    case OperandKind::Cr: return "cr" + std::to_string(o.reg);
-    case OperandKind::Dr: return "dr" + std::to_string(o.reg);
-    case OperandKind::St: return "st" + (o.reg ? "(" + std::to_string(o.reg) + ")" : std::string());
+    // Appending to a named string sidesteps GCC 12's false -Wrestrict on
+    // `"literal" + std::string&&`.
+    case OperandKind::Cr: return std::string("cr").append(std::to_string(o.reg));
+    case OperandKind::Dr: return std::string("dr").append(std::to_string(o.reg));
+    case OperandKind::St:
+      return o.reg ? std::string("st(").append(std::to_string(o.reg)).append(")") : "st";
     case OperandKind::StrSrc:
       return std::string(size_ptr(o.size)) + (insn.has(kPrefixSeg) ? kSeg[insn.mem.seg] : "ds") +
              ":[" + reg_name(kEsi, insn.addrsize) + "]";

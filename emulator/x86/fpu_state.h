@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace dynemu::x86 {
 
@@ -66,6 +67,14 @@ struct FpuState {
   // faults stay precise. 160 bytes is the largest operand: the x87 part of
   // an FXSAVE image.
   uint8_t operand[160] = {};
+
+  // The 108-byte FNSAVE image this struct starts with, e.g. for the
+  // _fpstate of a Linux signal frame.
+  static constexpr size_t kImageSize = 108;
+  void load_image(const void* image) { std::memcpy(static_cast<void*>(this), image, kImageSize); }
+  void store_image(void* image) const {
+    std::memcpy(image, static_cast<const void*>(this), kImageSize);
+  }
 
   unsigned top() const { return (status >> kFpuTopShift) & 7; }
   // Tag (0 valid, 1 zero, 2 special, 3 empty) of ST(i).

@@ -25,7 +25,7 @@ FpuState sample_state(uint8_t host_image[108]) {
       : "=m"(*(uint8_t(*)[108])host_image)
       : "m"(cw), "m"(kDenormal), "m"(kZero), "m"(kPi), "m"(*(const int32_t*)"\3\0\0\0"));
   FpuState s;
-  std::memcpy(&s, host_image, 108);
+  s.load_image(host_image);
   s.last_ip = 0x00012345;
   s.last_cs = 0x23;
   s.last_opcode = 0x5d9;

@@ -20,7 +20,9 @@ TEST(FpuForms, DecoderAndHelperTablesAgree) {
       const X87Form form = x87_form(uint8_t(op), uint8_t(modrm));
       EXPECT_EQ(st == DecodeStatus::Ok, form.valid())
           << std::hex << op << " " << modrm << " " << (form.mnemonic ? form.mnemonic : "-");
-      if (st == DecodeStatus::Ok) EXPECT_TRUE(is_x87(insn.op)) << std::hex << op << " " << modrm;
+      if (st == DecodeStatus::Ok) {
+        EXPECT_TRUE(is_x87(insn.op)) << std::hex << op << " " << modrm;
+      }
     }
 }
 

@@ -140,7 +140,9 @@ constexpr auto mem_oracles(std::index_sequence<I...>) {
 constexpr auto kRegOracles = reg_oracles(std::make_index_sequence<512>());
 constexpr auto kMemOracles = mem_oracles(std::make_index_sequence<64>());
 
-uint16_t load_le16(const uint8_t* p) { return uint16_t(p[0] | p[1] << 8); }
+uint16_t load_le16(const uint8_t* p) {
+  return uint16_t(p[0] | p[1] << 8);
+}
 
 std::string hex(const void* p, size_t n) {
   std::string s;
@@ -310,8 +312,9 @@ TEST(FpuHost, EveryMemoryFormMatchesTheHost) {
         ASSERT_TRUE(same_image(got, want))
             << std::hex << "op " << unsigned(op) << " /" << unsigned(reg) << " " << form.mnemonic
             << " cw " << s.control << " value " << hex(value.data(), value.size());
-        if (form.has(kX87Store))
+        if (form.has(kX87Store)) {
           ASSERT_EQ(hex(got.operand, bytes), hex(want_mem, bytes)) << form.mnemonic;
+        }
       }
   }
   EXPECT_EQ(forms, 53u);  // 64 minus 4 reserved, 3 FISTTP (SSE3) and 4 environment images

@@ -208,7 +208,9 @@ TEST(IrOpt, RandomBlocksBehaveTheSame) {
       for (auto& g : s.gpr) g = rng() >> (rng() % 32);
       s.eip = 0x1000;
       x86::write_eflags(s, 0x2 | (rng() & x86::kArithFlags));
-      if (trial & 1) s.cc = {static_cast<uint32_t>(rng() % 66), rng(), rng(), rng() & 1};
+      if (trial & 1)
+        s.cc = {static_cast<uint32_t>(rng() % 66), uint32_t(rng()), uint32_t(rng()),
+                uint32_t(rng() & 1)};
       std::vector<uint8_t> data(4096);
       for (auto& d : data) d = static_cast<uint8_t>(rng());
       const Outcome a = run(original, s, mem, data);

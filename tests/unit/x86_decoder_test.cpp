@@ -74,7 +74,9 @@ void check(const ZydisOracle& z, const uint8_t* bytes, size_t len, Stats& st) {
   }
   ++st.accepted;
   if (later_meaning(insn)) {
-    if (zok) EXPECT_EQ(insn.length, zlen);
+    if (zok) {
+      EXPECT_EQ(insn.length, zlen);
+    }
     return;
   }
   std::string hex;
