@@ -12,65 +12,62 @@
 
 namespace dynemu::user {
 
+#define PATH(var, arg) \
+  std::string var;     \
+  if (int e = guest_path(p, arg, var); e) return err(-e)
+
 namespace {
 
-uint32_t put_stat64(Process& p, int r, const struct stat& st, uint32_t addr) {
-  if (r < 0) return err(errno);
-  return p.space().write_obj(addr, to_stat64(st)) ? 0 : err(EFAULT);
-}
+// The i386 ABI has two stat layouts: stat64 and the old 16/32-bit one.
+enum class StatLayout { Stat64, Old };
 
-uint32_t put_old_stat(Process& p, int r, const struct stat& st, uint32_t addr) {
+uint32_t put_stat(Process& p, StatLayout layout, int r, const struct stat& st, uint32_t addr) {
   if (r < 0) return err(errno);
+  if (layout == StatLayout::Stat64) {
+    return p.space().write_obj(addr, to_stat64(st)) ? 0 : err(EFAULT);
+  }
   abi::OldStat g;
   if (int e = to_old_stat(st, g)) return err(-e);
   return p.space().write_obj(addr, g) ? 0 : err(EFAULT);
 }
 
+// stat/lstat/fstatat of a guest path (flags: AT_SYMLINK_NOFOLLOW...).
+uint32_t stat_path(Process& p, int dirfd, uint32_t path_addr, int flags, StatLayout layout,
+                   uint32_t out) {
+  PATH(path, path_addr);
+  struct stat st;
+  const int r = fstatat(dirfd, path.c_str(), &st, flags);
+  return put_stat(p, layout, r, st, out);
+}
+
+uint32_t stat_fd(Process& p, int fd, StatLayout layout, uint32_t out) {
+  struct stat st;
+  const int r = fstat(fd, &st);
+  return put_stat(p, layout, r, st, out);
+}
+
 }  // namespace
 
-#define PATH(var, arg) \
-  std::string var;     \
-  if (int e = guest_path(p, arg, var); e) return err(-e)
-
 uint32_t sys_stat64(Process& p, const SyscallArgs& a) {
-  PATH(path, a[0]);
-  struct stat st;
-  const int r = stat(path.c_str(), &st);
-  return put_stat64(p, r, st, a[1]);
+  return stat_path(p, AT_FDCWD, a[0], 0, StatLayout::Stat64, a[1]);
 }
 uint32_t sys_lstat64(Process& p, const SyscallArgs& a) {
-  PATH(path, a[0]);
-  struct stat st;
-  const int r = lstat(path.c_str(), &st);
-  return put_stat64(p, r, st, a[1]);
+  return stat_path(p, AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW, StatLayout::Stat64, a[1]);
 }
 uint32_t sys_fstat64(Process& p, const SyscallArgs& a) {
-  struct stat st;
-  const int r = fstat(a.s(0), &st);
-  return put_stat64(p, r, st, a[1]);
+  return stat_fd(p, a.s(0), StatLayout::Stat64, a[1]);
 }
 uint32_t sys_fstatat64(Process& p, const SyscallArgs& a) {
-  PATH(path, a[1]);
-  struct stat st;
-  const int r = fstatat(dirfd_arg(a[0]), path.c_str(), &st, a.s(3));
-  return put_stat64(p, r, st, a[2]);
+  return stat_path(p, dirfd_arg(a[0]), a[1], a.s(3), StatLayout::Stat64, a[2]);
 }
 uint32_t sys_stat(Process& p, const SyscallArgs& a) {
-  PATH(path, a[0]);
-  struct stat st;
-  const int r = stat(path.c_str(), &st);
-  return put_old_stat(p, r, st, a[1]);
+  return stat_path(p, AT_FDCWD, a[0], 0, StatLayout::Old, a[1]);
 }
 uint32_t sys_lstat(Process& p, const SyscallArgs& a) {
-  PATH(path, a[0]);
-  struct stat st;
-  const int r = lstat(path.c_str(), &st);
-  return put_old_stat(p, r, st, a[1]);
+  return stat_path(p, AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW, StatLayout::Old, a[1]);
 }
 uint32_t sys_fstat(Process& p, const SyscallArgs& a) {
-  struct stat st;
-  const int r = fstat(a.s(0), &st);
-  return put_old_stat(p, r, st, a[1]);
+  return stat_fd(p, a.s(0), StatLayout::Old, a[1]);
 }
 
 uint32_t sys_statx(Process& p, const SyscallArgs& a) {
