@@ -172,13 +172,8 @@ void Translator::op_Iret(const Insn& insn) {
   Value sel = m_b.zext16(pop_value(sp, insn.opsize));
   Value flags = pop_value(sp, insn.opsize);
   m_b.call(kLoadCodeSegmentHelper, {sel, m_b.imm32(1)});
-  uint32_t mask = kCF | kPF | kAF | kZF | kSF | kTF | kDF | kOF | kNT | kAC | kID;
-  if (insn.opsize == 2) mask &= 0xffff;
-  Value stored = get_eflags_stored();
-  Value merged = m_b.or_(m_b.and_(stored, ~mask), m_b.and_(flags, mask));
   set_sp(sp);
-  set_eflags_stored(m_b.or_(m_b.and_(merged, ~kArithFlags), 2u));
-  set_eflags_arith(merged);
+  set_eflags_user(flags, insn.opsize);
   m_b.exit_indirect(branch_target(m_b, insn, offset));
 }
 

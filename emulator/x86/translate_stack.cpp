@@ -9,12 +9,6 @@ namespace dynemu::x86 {
 
 using ir::Value;
 
-namespace {
-// EFLAGS bits POPF may change at CPL 3 with IOPL 0 (IF, IOPL, VM, RF, VIF
-// and VIP stay): CF PF AF ZF SF TF DF OF NT AC ID.
-constexpr uint32_t kPopfUserMask = kCF | kPF | kAF | kZF | kSF | kTF | kDF | kOF | kNT | kAC | kID;
-}  // namespace
-
 // PUSH r16/32 (50+r); PUSH r/m16/32 (FF /6); PUSH imm8/16/32 (6A, 68).
 // PUSH ESP pushes the value before the push.
 void Translator::op_Push(const Insn& insn) {
@@ -93,13 +87,8 @@ void Translator::op_Pushf(const Insn& insn) {
 void Translator::op_Popf(const Insn& insn) {
   Value sp = get_sp();
   Value v = pop_value(sp, insn.opsize);
-  uint32_t mask = kPopfUserMask;
-  if (insn.opsize == 2) mask &= 0xffff;
-  Value stored = get_eflags_stored();
-  Value merged = m_b.or_(m_b.and_(stored, ~mask), m_b.and_(v, mask));
   set_sp(sp);
-  set_eflags_stored(m_b.or_(m_b.and_(merged, ~kArithFlags), 2u));
-  set_eflags_arith(merged);
+  set_eflags_user(v, insn.opsize);
   end_block_after(insn);
 }
 

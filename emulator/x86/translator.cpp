@@ -162,6 +162,15 @@ void Translator::set_eflags_stored(Value v) {
   m_b.set_state(offsetof(CpuState, eflags), 4, v);
 }
 
+void Translator::set_eflags_user(Value value, unsigned opsize) {
+  // IF, IOPL, VM, RF, VIF and VIP stay: CPL 3 with IOPL 0.
+  uint32_t mask = kCF | kPF | kAF | kZF | kSF | kTF | kDF | kOF | kNT | kAC | kID;
+  if (opsize == 2) mask &= 0xffff;
+  Value merged = m_b.or_(m_b.and_(get_eflags_stored(), ~mask), m_b.and_(value, mask));
+  set_eflags_stored(m_b.or_(m_b.and_(merged, ~kArithFlags), 2u));
+  set_eflags_arith(merged);
+}
+
 Value Translator::df_delta(unsigned bytes) {
   Value df = m_b.extract(get_eflags_stored(), 10, 1);
   return m_b.select(df, m_b.imm32(0u - bytes), m_b.imm32(bytes));

@@ -62,6 +62,9 @@ class Translator {
   void set_eflags_arith(ir::Value eflags);
   ir::Value get_eflags_stored();  // CpuState::eflags (non-arithmetic bits)
   void set_eflags_stored(ir::Value v);
+  // Writes the EFLAGS bits POPF/IRET may change at CPL 3 with IOPL 0 from
+  // `value` (an operand of `opsize` bytes); the others stay.
+  void set_eflags_user(ir::Value value, unsigned opsize);
   ir::Value df_delta(unsigned bytes);         // +bytes or -bytes by EFLAGS.DF
   ir::Value get_count_reg(const Insn& insn);  // ECX or CX by address size
   void set_count_reg(const Insn& insn, ir::Value v);
