@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "emulator/backend/x64/jit.h"
 #include "emulator/interp/interpreter.h"
 #include "emulator/ir/block.h"
 
@@ -29,6 +30,18 @@ struct BlockKeyHash {
   }
 };
 
+// Guest memory a compiled block overwrote, oldest first (Engine::Compare): enough to undo
+// its stores and run the same block again on the interpreter.
+struct StoreLog {
+  struct Entry {
+    uint32_t addr;
+    uint32_t len;
+    uint64_t old_bytes;
+    uint64_t jit_bytes = 0;  // what the JIT left there (filled after its run)
+  };
+  std::vector<Entry> entries;
+};
+
 // A translated block as the cache keeps it.
 struct CachedBlock {
   BlockKey key;
@@ -44,6 +57,14 @@ struct CachedBlock {
   // segment state of the key (see block_keeps_mode): its direct exits may
   // skip the key computation.
   bool keeps_mode = false;
+  // Engine::Jit: host code, valid while `jit_epoch` equals the JIT's
+  // epoch (a full translation cache is flushed whole). Null with a current
+  // epoch: the block could not be compiled and runs on the interpreter.
+  backend::x64::BlockFn jit_code = nullptr;
+  uint64_t jit_epoch = 0;
+  // Engine::Compare: the block with its stores logged (see compare.h).
+  backend::x64::BlockFn compare_code = nullptr;
+  uint64_t compare_epoch = 0;
 };
 
 // Whether nothing in `block` can change what the block key depends on.
@@ -80,6 +101,11 @@ class BlockCache {
   void clear();
 
   uint64_t epoch() const { return m_epoch; }
+  // The JIT compiling for this cache (Engine::Jit and Compare; created by
+  // the first such Cpu). Shared like the cache: its users run one at a time.
+  std::unique_ptr<backend::x64::Jit> jit;
+  // Engine::Compare: compiled compare code logs its stores here.
+  StoreLog compare_log;
   size_t size() const { return m_blocks.size(); }
   const uint64_t* code_pages() const { return m_code_pages.data(); }
   bool is_code_page(uint32_t page) const { return (m_code_pages[page >> 6] >> (page & 63)) & 1; }

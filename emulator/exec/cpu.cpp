@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emulator/exec/block_cache.h"
+#include "emulator/exec/compare.h"
 #include "emulator/exec/host_fault.h"
 #include "emulator/interp/interpreter.h"
 #include "emulator/ir/opt/optimize.h"
@@ -36,9 +37,9 @@ uint32_t mode_of(const x86::CpuState& s) {
 
 Result<void> check_engine(Engine engine) {
   switch (engine) {
-    case Engine::Interp: return Ok{};
-    case Engine::Jit: return Error{"-accel jit: not implemented yet"};
-    case Engine::Compare: return Error{"-accel compare: not implemented yet"};
+    case Engine::Interp:
+    case Engine::Jit:
+    case Engine::Compare: return Ok{};
   }
   return Error{"unknown engine"};
 }
@@ -57,6 +58,34 @@ struct Cpu::Impl {
     env.on_code_write = &Impl::on_code_write;
     env.owner = this;
     if (!config.translate) config.translate = x86::translate_block;
+    if (config.engine != Engine::Interp && !cache.jit)
+      cache.jit = std::make_unique<backend::x64::Jit>(config.jit_cache_bytes);
+  }
+
+  // Runs one block on the configured engine.
+  interp::BlockExit execute(CachedBlock* block) {
+    switch (config.engine) {
+      case Engine::Interp: break;
+      case Engine::Jit:
+        if (const backend::x64::BlockFn fn = jit_code(block))
+          return backend::x64::Jit::run(fn, env, temps.data());
+        break;
+      case Engine::Compare:
+        return compare_block(*block, *cache.jit, env, temps.data(), cache.compare_log);
+    }
+    return interp::run(block->program, env, temps.data());
+  }
+
+  // The block's host code, compiled on first use and again after a flush
+  // of the JIT's code memory (its epoch changed). Null: interpret it.
+  backend::x64::BlockFn jit_code(CachedBlock* block) {
+    backend::x64::Jit& jit = *cache.jit;
+    if (block->jit_epoch != jit.epoch()) {
+      block->jit_code = jit.compile(block->ir);
+      block->jit_epoch = jit.epoch();
+      ++(block->jit_code ? stats.jit_compiled : stats.jit_fallbacks);
+    }
+    return block->jit_code;
   }
 
   CpuExit run();
@@ -220,7 +249,7 @@ CpuExit Cpu::Impl::run() {
     env.block_invalidated = false;
     running = block;
     trap.armed = HostFaultTrap::kGuest;
-    const interp::BlockExit exit = interp::run(block->program, env, temps.data());
+    const interp::BlockExit exit = execute(block);
     trap.armed = HostFaultTrap::kOff;
     running = nullptr;
 
@@ -257,6 +286,17 @@ void Cpu::Impl::print_stats() const {
                ", cache blocks %zu\n",
                stats.blocks_translated, stats.guest_insns_translated, stats.blocks_executed,
                stats.chained, stats.invalidations, stats.host_faults, cache.size());
+  if (const backend::x64::Jit* jit = cache.jit.get()) {
+    const backend::x64::JitStats& j = jit->stats();
+    std::fprintf(stderr,
+                 "stats: jit blocks compiled %" PRIu64 " (not compilable %" PRIu64
+                 "), host bytes %" PRIu64 " (%.1f per guest insn), cache flushes %" PRIu64 "\n",
+                 j.blocks_compiled, j.failures, j.host_bytes,
+                 stats.guest_insns_translated
+                     ? double(j.host_bytes) / double(stats.guest_insns_translated)
+                     : 0.0,
+                 j.flushes);
+  }
 }
 
 std::shared_ptr<BlockCache> make_shared_block_cache() {

@@ -56,6 +56,9 @@ struct CpuConfig {
   // pages that held code, call invalidate_code on them. Empty: any readable
   // page is executable.
   std::function<CodeAccess(uint32_t page)> code_access;
+  // Engine::Jit / Compare: bytes of host code kept (flushed whole when
+  // full). With a shared cache, the first Cpu's value counts.
+  size_t jit_cache_bytes = 32u << 20;
 };
 
 // Counters for -d stats (printed by the destructor when asked).
@@ -67,14 +70,16 @@ struct CpuStats {
   uint64_t invalidations = 0;  // blocks dropped for self-modifying code
   uint64_t host_faults = 0;    // guest accesses that faulted on the host (#PF exits)
   uint64_t cache_blocks = 0;   // blocks in the cache now
+  uint64_t jit_compiled = 0;   // Engine::Jit/Compare: blocks compiled to host code
+  uint64_t jit_fallbacks = 0;  // blocks run on the interpreter (could not be compiled)
 };
 
 // One i386 CPU: translates guest code into blocks, caches and runs them.
 // Contract shared by exec (implementation) and user (caller).
 class Cpu {
  public:
-  // Throws std::invalid_argument for an engine that does not exist yet
-  // (Jit, Compare: issue 4); create() reports the same as a Result.
+  // Throws std::invalid_argument for an engine that cannot run here (the
+  // JIT's code memory could not be mapped); create() reports it as a Result.
   explicit Cpu(const CpuConfig& config);
   ~Cpu();
   Cpu(const Cpu&) = delete;

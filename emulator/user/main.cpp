@@ -21,7 +21,8 @@ constexpr const char* kUsage =
     "Runs a Linux i386 program (ELF32, static or dynamic) on this host.\n"
     "\n"
     "  -L path        sysroot holding the i386 loader and libraries (default /)\n"
-    "  -accel name    execution engine: interp (default) or jit\n"
+    "  -accel name    execution engine: interp (default), jit, or compare (both,\n"
+    "                 stopping at the first difference)\n"
     "  -d item[,...]  log items to stderr (-d help lists them)\n"
     "  -E var=value   set an environment variable for the program\n"
     "  -U var         remove an environment variable for the program\n"
@@ -66,12 +67,14 @@ int main(int argc, char** argv) {
     if (flag == "-L") {
       opt.sysroot = value;
     } else if (flag == "-accel") {
-      if (value == "jit") {
-        fprintf(stderr, "dynemu-i386: -accel jit: the JIT is not implemented yet\n");
-        return 2;
-      }
-      if (value != "interp") usage_error("unknown accelerator '" + value + "'");
-      opt.engine = dynemu::exec::Engine::Interp;
+      if (value == "interp")
+        opt.engine = dynemu::exec::Engine::Interp;
+      else if (value == "jit")
+        opt.engine = dynemu::exec::Engine::Jit;
+      else if (value == "compare")
+        opt.engine = dynemu::exec::Engine::Compare;
+      else
+        usage_error("unknown accelerator '" + value + "'");
       opt.accel_name = value;
     } else if (flag == "-d") {
       if (value == "help") {

@@ -1,0 +1,244 @@
+// Pure ops (ir::pure_op in emulator/ir/semantics.h): constants, bit
+// fields, 32- and 64-bit arithmetic, comparisons.
+#include "emulator/backend/x64/emitter.h"
+
+namespace dynemu::backend::x64 {
+
+using namespace Xbyak::util;
+using Xbyak::Reg32;
+
+namespace {
+
+// eax = a op ecx(b); result zero-extended into dst.
+template <typename F>
+void binary32(Emitter& e, const ir::Inst& i, F op) {
+  e.load32(eax, i.args[0]);
+  e.load32(ecx, i.args[1]);
+  op();
+  e.store32(i.dst, eax);
+}
+
+template <typename F>
+void binary64(Emitter& e, const ir::Inst& i, F op) {
+  e.load64(rax, i.args[0]);
+  e.load64(rcx, i.args[1]);
+  op();
+  e.store64(i.dst, rax);
+}
+
+template <typename F>
+void unary32(Emitter& e, const ir::Inst& i, F op) {
+  e.load32(eax, i.args[0]);
+  op();
+  e.store32(i.dst, eax);
+}
+
+// dst = (a cmp b) ? 1 : 0, with the setcc chosen by `set`.
+template <typename F>
+void compare32(Emitter& e, const ir::Inst& i, F set) {
+  e.load32(eax, i.args[0]);
+  e.load32(ecx, i.args[1]);
+  e.cmp(eax, ecx);
+  set();
+  e.movzx(eax, al);
+  e.store32(i.dst, eax);
+}
+
+uint32_t field_mask(uint64_t imm) {
+  const unsigned width = (imm >> 8) & 0xff;
+  return width >= 32 ? ~0u : (1u << width) - 1;
+}
+
+}  // namespace
+
+void emit_Const32(Emitter& e, const ir::Inst& i) {
+  e.mov(eax, static_cast<uint32_t>(i.imm));
+  e.store32(i.dst, eax);
+}
+void emit_Const64(Emitter& e, const ir::Inst& i) {
+  e.mov(rax, i.imm);
+  e.store64(i.dst, rax);
+}
+
+void emit_Extract(Emitter& e, const ir::Inst& i) {
+  const unsigned lsb = i.imm & 0xff;
+  const uint32_t mask = field_mask(i.imm);
+  unary32(e, i, [&] {
+    if (lsb) e.shr(eax, lsb);
+    if (mask != ~0u) e.and_(eax, mask);
+  });
+}
+void emit_Deposit(Emitter& e, const ir::Inst& i) {
+  const unsigned lsb = i.imm & 0xff;
+  const uint32_t mask = field_mask(i.imm) << lsb;
+  binary32(e, i, [&] {
+    if (lsb) e.shl(ecx, lsb);
+    e.and_(ecx, mask);
+    e.and_(eax, ~mask);
+    e.or_(eax, ecx);
+  });
+}
+
+void emit_Add(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.add(eax, ecx); });
+}
+void emit_Sub(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.sub(eax, ecx); });
+}
+void emit_And(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.and_(eax, ecx); });
+}
+void emit_Or(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.or_(eax, ecx); });
+}
+void emit_Xor(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.xor_(eax, ecx); });
+}
+// Host 32-bit shifts and rotates take the count modulo 32, as the IR says.
+void emit_Shl(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.shl(eax, cl); });
+}
+void emit_Shr(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.shr(eax, cl); });
+}
+void emit_Sar(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.sar(eax, cl); });
+}
+void emit_Rol(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.rol(eax, cl); });
+}
+void emit_Ror(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.ror(eax, cl); });
+}
+void emit_Mul(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] { e.imul(eax, ecx); });
+}
+void emit_MulHiU(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] {
+    e.mul(ecx);
+    e.mov(eax, edx);
+  });
+}
+void emit_MulHiS(Emitter& e, const ir::Inst& i) {
+  binary32(e, i, [&] {
+    e.imul(ecx);
+    e.mov(eax, edx);
+  });
+}
+void emit_Neg(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] { e.neg(eax); });
+}
+void emit_Not(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] { e.not_(eax); });
+}
+void emit_Zext8(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] { e.movzx(eax, al); });
+}
+void emit_Zext16(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] { e.movzx(eax, ax); });
+}
+void emit_Sext8(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] { e.movsx(eax, al); });
+}
+void emit_Sext16(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] { e.movsx(eax, ax); });
+}
+void emit_Bswap(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] { e.bswap(eax); });
+}
+// BSF/BSR set ZF for a zero input (destination then undefined): pick 32.
+void emit_Ctz(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] {
+    e.mov(edx, 32);
+    e.bsf(eax, eax);
+    e.cmovz(eax, edx);
+  });
+}
+void emit_Clz(Emitter& e, const ir::Inst& i) {
+  unary32(e, i, [&] {
+    e.mov(edx, 63);  // 63 ^ 31 = 32
+    e.bsr(eax, eax);
+    e.cmovz(eax, edx);
+    e.xor_(eax, 31);
+  });
+}
+
+void emit_Eq(Emitter& e, const ir::Inst& i) {
+  compare32(e, i, [&] { e.sete(al); });
+}
+void emit_Ne(Emitter& e, const ir::Inst& i) {
+  compare32(e, i, [&] { e.setne(al); });
+}
+void emit_LtU(Emitter& e, const ir::Inst& i) {
+  compare32(e, i, [&] { e.setb(al); });
+}
+void emit_LeU(Emitter& e, const ir::Inst& i) {
+  compare32(e, i, [&] { e.setbe(al); });
+}
+void emit_LtS(Emitter& e, const ir::Inst& i) {
+  compare32(e, i, [&] { e.setl(al); });
+}
+void emit_LeS(Emitter& e, const ir::Inst& i) {
+  compare32(e, i, [&] { e.setle(al); });
+}
+void emit_Select(Emitter& e, const ir::Inst& i) {
+  e.load32(edx, i.args[0]);
+  e.load32(eax, i.args[1]);
+  e.load32(ecx, i.args[2]);
+  e.test(edx, edx);
+  e.cmovz(eax, ecx);
+  e.store32(i.dst, eax);
+}
+
+void emit_Pack64(Emitter& e, const ir::Inst& i) {
+  e.load32(eax, i.args[0]);
+  e.load32(ecx, i.args[1]);
+  e.shl(rcx, 32);
+  e.or_(rax, rcx);
+  e.store64(i.dst, rax);
+}
+void emit_Lo64(Emitter& e, const ir::Inst& i) {
+  e.mov(eax, e.tmp32(i.args[0]));
+  e.store32(i.dst, eax);
+}
+void emit_Hi64(Emitter& e, const ir::Inst& i) {
+  e.mov(eax, dword[r14 + 8 * i.args[0].id + 4]);
+  e.store32(i.dst, eax);
+}
+void emit_Zext64(Emitter& e, const ir::Inst& i) {
+  e.load32(eax, i.args[0]);
+  e.store64(i.dst, rax);
+}
+void emit_Sext64(Emitter& e, const ir::Inst& i) {
+  e.movsxd(rax, e.tmp32(i.args[0]));
+  e.store64(i.dst, rax);
+}
+void emit_Add64(Emitter& e, const ir::Inst& i) {
+  binary64(e, i, [&] { e.add(rax, rcx); });
+}
+void emit_Sub64(Emitter& e, const ir::Inst& i) {
+  binary64(e, i, [&] { e.sub(rax, rcx); });
+}
+void emit_Mul64(Emitter& e, const ir::Inst& i) {
+  binary64(e, i, [&] { e.imul(rax, rcx); });
+}
+// 64-bit shifts take the count modulo 64, as the IR says.
+void emit_Shl64(Emitter& e, const ir::Inst& i) {
+  binary64(e, i, [&] { e.shl(rax, cl); });
+}
+void emit_Shr64(Emitter& e, const ir::Inst& i) {
+  binary64(e, i, [&] { e.shr(rax, cl); });
+}
+void emit_Sar64(Emitter& e, const ir::Inst& i) {
+  binary64(e, i, [&] { e.sar(rax, cl); });
+}
+void emit_Eq64(Emitter& e, const ir::Inst& i) {
+  e.load64(rax, i.args[0]);
+  e.load64(rcx, i.args[1]);
+  e.cmp(rax, rcx);
+  e.sete(al);
+  e.movzx(eax, al);
+  e.store32(i.dst, eax);
+}
+
+}  // namespace dynemu::backend::x64

@@ -1,0 +1,80 @@
+// Calls into C++: registered IR helpers (ir::HelperInfo, SysV: rdi = env,
+// rsi, rdx, rcx, r8 = arguments, rax = result) and x86 division. All IR
+// temps live in memory and the pinned registers are callee-saved, so a
+// call needs no register saves; the frame keeps rsp 16-byte aligned.
+#include "emulator/backend/x64/emitter.h"
+#include "emulator/ir/semantics.h"
+
+namespace dynemu::backend::x64 {
+
+using namespace Xbyak::util;
+using interp::ExitKind;
+
+namespace {
+
+constexpr uint32_t kRaised = offsetof(ir::GuestEnv, raised);
+
+// Leaves with an exception exit if the callee raised (GuestEnv::raise).
+void check_raised(Emitter& e) {
+  Xbyak::Label ok;
+  e.cmp(byte[r13 + kRaised], 0);
+  e.je(ok, Emitter::T_NEAR);
+  e.leave(encode_exit(ExitKind::Exception));
+  e.L(ok);
+}
+
+// ir::div_op; on #DE raises vector 0 (at the current instruction) and
+// returns false.
+extern "C" bool jit_divide(ir::GuestEnv* env, uint64_t dividend, uint32_t divisor, uint32_t flags,
+                           uint64_t* out) {
+  const auto r = ir::div_op(flags & 0x100, dividend, divisor, flags & 0xff);
+  if (!r) {
+    env->raise(0);
+    return false;
+  }
+  *out = *r;
+  return true;
+}
+
+void divide(Emitter& e, const ir::Inst& i, bool is_signed) {
+  e.mov(rdi, r13);
+  e.load64(rsi, i.args[0]);
+  e.load32(edx, i.args[1]);
+  e.mov(ecx, static_cast<uint32_t>(i.imm) | (is_signed ? 0x100u : 0u));
+  e.lea(r8, e.tmp(i.dst));
+  e.call_fn(reinterpret_cast<const void*>(&jit_divide));
+  Xbyak::Label ok;
+  e.test(al, al);
+  e.jnz(ok, Emitter::T_NEAR);
+  e.leave(encode_exit(ExitKind::Exception));
+  e.L(ok);
+}
+
+}  // namespace
+
+void emit_DivU(Emitter& e, const ir::Inst& i) {
+  divide(e, i, false);
+}
+void emit_DivS(Emitter& e, const ir::Inst& i) {
+  divide(e, i, true);
+}
+
+void emit_Call(Emitter& e, const ir::Inst& i) {
+  e.mov(rdi, r13);
+  e.load64(rsi, i.args[0]);
+  e.load64(rdx, i.args[1]);
+  e.load64(rcx, i.args[2]);
+  e.load64(r8, i.args[3]);
+  e.call_fn(reinterpret_cast<const void*>(i.helper->fn));
+  if (i.dst.valid()) {
+    if (i.helper->result == ir::Type::I32) {
+      e.mov(eax, eax);  // the low half; SysV leaves the upper half undefined
+      e.store32(i.dst, eax);
+    } else
+      e.store64(i.dst, rax);
+  }
+  // As the interpreter: any helper may have raised.
+  check_raised(e);
+}
+
+}  // namespace dynemu::backend::x64

@@ -1,0 +1,124 @@
+// Guest state (CpuState through rbx) and guest memory (user mode: host =
+// guest_base (r12) + linear). A bad guest address faults on the host; the
+// exec loop's SIGSEGV handler turns it into a precise #PF (EIP was stored by
+// the instruction's InsnStart).
+#include "emulator/backend/x64/emitter.h"
+
+namespace dynemu::backend::x64 {
+
+using namespace Xbyak::util;
+
+namespace {
+
+uint32_t gpr_off(uint64_t gpr) {
+  return static_cast<uint32_t>(offsetof(x86::CpuState, gpr) + 4 * gpr);
+}
+
+// Self-modifying code: if a byte of [addr, addr + len) lies in a page
+// holding translated code, tell exec (GuestEnv::note_store). eax = addr.
+extern "C" void jit_note_store(ir::GuestEnv* env, uint32_t addr, uint32_t len) {
+  env->note_store(addr, len);
+}
+
+void check_code_pages(Emitter& e, unsigned len) {
+  Xbyak::Label slow, done;
+  e.test(r15, r15);
+  e.jz(done, Emitter::T_NEAR);
+  e.mov(edx, eax);
+  e.shr(edx, 12);
+  e.bt(dword[r15], edx);  // bit string: addresses the right 64-bit word
+  e.jc(slow, Emitter::T_NEAR);
+  e.lea(edx, ptr[eax + (len - 1)]);
+  e.shr(edx, 12);
+  e.bt(dword[r15], edx);
+  e.jnc(done, Emitter::T_NEAR);
+  e.L(slow);
+  e.mov(rdi, r13);
+  e.mov(esi, eax);
+  e.mov(edx, len);
+  e.call_fn(reinterpret_cast<const void*>(&jit_note_store));
+  e.L(done);
+}
+
+template <typename F>
+void load(Emitter& e, const ir::Inst& i, F op) {
+  e.load32(eax, i.args[0]);
+  op();
+  e.store64(i.dst, rax);
+}
+
+template <typename F>
+void store(Emitter& e, const ir::Inst& i, unsigned len, F op) {
+  e.load32(eax, i.args[0]);
+  e.load64(rcx, i.args[1]);
+  op();
+  check_code_pages(e, len);
+}
+
+}  // namespace
+
+void emit_GetGpr(Emitter& e, const ir::Inst& i) {
+  e.mov(eax, dword[rbx + gpr_off(i.imm)]);
+  e.store32(i.dst, eax);
+}
+void emit_SetGpr(Emitter& e, const ir::Inst& i) {
+  e.load32(eax, i.args[0]);
+  e.mov(dword[rbx + gpr_off(i.imm)], eax);
+}
+void emit_GetSegBase(Emitter& e, const ir::Inst& i) {
+  const auto off = offsetof(x86::CpuState, seg) + sizeof(x86::SegmentCache) * i.imm +
+                   offsetof(x86::SegmentCache, base);
+  e.mov(eax, dword[rbx + static_cast<uint32_t>(off)]);
+  e.store32(i.dst, eax);
+}
+void emit_GetState8(Emitter& e, const ir::Inst& i) {
+  e.movzx(eax, byte[rbx + static_cast<uint32_t>(i.imm)]);
+  e.store32(i.dst, eax);
+}
+void emit_GetState16(Emitter& e, const ir::Inst& i) {
+  e.movzx(eax, word[rbx + static_cast<uint32_t>(i.imm)]);
+  e.store32(i.dst, eax);
+}
+void emit_GetState32(Emitter& e, const ir::Inst& i) {
+  e.mov(eax, dword[rbx + static_cast<uint32_t>(i.imm)]);
+  e.store32(i.dst, eax);
+}
+void emit_SetState8(Emitter& e, const ir::Inst& i) {
+  e.load32(eax, i.args[0]);
+  e.mov(byte[rbx + static_cast<uint32_t>(i.imm)], al);
+}
+void emit_SetState16(Emitter& e, const ir::Inst& i) {
+  e.load32(eax, i.args[0]);
+  e.mov(word[rbx + static_cast<uint32_t>(i.imm)], ax);
+}
+void emit_SetState32(Emitter& e, const ir::Inst& i) {
+  e.load32(eax, i.args[0]);
+  e.mov(dword[rbx + static_cast<uint32_t>(i.imm)], eax);
+}
+
+void emit_Load8(Emitter& e, const ir::Inst& i) {
+  load(e, i, [&] { e.movzx(eax, byte[r12 + rax]); });
+}
+void emit_Load16(Emitter& e, const ir::Inst& i) {
+  load(e, i, [&] { e.movzx(eax, word[r12 + rax]); });
+}
+void emit_Load32(Emitter& e, const ir::Inst& i) {
+  load(e, i, [&] { e.mov(eax, dword[r12 + rax]); });
+}
+void emit_Load64(Emitter& e, const ir::Inst& i) {
+  load(e, i, [&] { e.mov(rax, qword[r12 + rax]); });
+}
+void emit_Store8(Emitter& e, const ir::Inst& i) {
+  store(e, i, 1, [&] { e.mov(byte[r12 + rax], cl); });
+}
+void emit_Store16(Emitter& e, const ir::Inst& i) {
+  store(e, i, 2, [&] { e.mov(word[r12 + rax], cx); });
+}
+void emit_Store32(Emitter& e, const ir::Inst& i) {
+  store(e, i, 4, [&] { e.mov(dword[r12 + rax], ecx); });
+}
+void emit_Store64(Emitter& e, const ir::Inst& i) {
+  store(e, i, 8, [&] { e.mov(qword[r12 + rax], rcx); });
+}
+
+}  // namespace dynemu::backend::x64

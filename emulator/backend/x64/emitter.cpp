@@ -1,0 +1,87 @@
+#include "emulator/backend/x64/emitter.h"
+
+namespace dynemu::backend::x64 {
+
+using namespace Xbyak::util;
+
+Emitter::Emitter(size_t max_size) : Xbyak::CodeGenerator(max_size, Xbyak::DontSetProtectRWE) {}
+
+void Emitter::load32(const Xbyak::Reg32& r, ir::Value v) {
+  if (v.valid())
+    mov(r, tmp32(v));
+  else
+    xor_(r, r);
+}
+
+void Emitter::load64(const Xbyak::Reg64& r, ir::Value v) {
+  if (v.valid())
+    mov(r, tmp(v));
+  else
+    xor_(r.cvt32(), r.cvt32());
+}
+
+void Emitter::store32(ir::Value v, const Xbyak::Reg32& r) {
+  // Temps hold i32 values zero-extended: write the full slot.
+  mov(tmp(v), r.cvt64());
+}
+
+void Emitter::store64(ir::Value v, const Xbyak::Reg64& r) {
+  mov(tmp(v), r);
+}
+
+void Emitter::call_fn(const void* fn) {
+  mov(rax, reinterpret_cast<uint64_t>(fn));
+  call(rax);
+}
+
+void Emitter::leave(uint64_t exit_code) {
+  mov(rax, exit_code);
+  jmp(*m_epilogue, T_NEAR);
+}
+
+void Emitter::emit_block(const ir::Block& block) {
+  m_may_have_stored = false;
+  Xbyak::Label epilogue;
+  m_epilogue = &epilogue;
+  // Prologue: six callee-saved pushes + return address = 56 bytes, so one
+  // more 8-byte slot aligns rsp to 16 for helper calls.
+  push(rbx);
+  push(rbp);
+  push(r12);
+  push(r13);
+  push(r14);
+  push(r15);
+  sub(rsp, 8);
+  mov(r13, rdi);
+  mov(r14, rsi);
+  mov(rbx, qword[r13 + offsetof(ir::GuestEnv, state)]);
+  mov(r12, qword[r13 + offsetof(ir::GuestEnv, guest_base)]);
+  mov(r15, qword[r13 + offsetof(ir::GuestEnv, code_pages)]);
+  for (const ir::Inst& inst : block.insts) {
+    switch (inst.op) {
+#define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx) \
+  case ir::Opcode::id:                                 \
+    emit_##id(*this, inst);                            \
+    break;
+#include "emulator/ir/opcodes.inc"
+#undef OPCODE
+      default: break;
+    }
+    const uint16_t fx = ir::op_info(inst.op).effects;
+    if ((fx & ir::kWritesMem) &&
+        (inst.op != ir::Opcode::Call || (inst.helper->effects & ir::kWritesMem)))
+      m_may_have_stored = true;
+  }
+  // A verified block ends with a terminator, which leaves; nothing falls here.
+  L(epilogue);
+  add(rsp, 8);
+  pop(r15);
+  pop(r14);
+  pop(r13);
+  pop(r12);
+  pop(rbp);
+  pop(rbx);
+  ret();
+}
+
+}  // namespace dynemu::backend::x64

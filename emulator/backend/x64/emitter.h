@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <xbyak/xbyak.h>
+
+#include "emulator/interp/interpreter.h"
+#include "emulator/ir/block.h"
+#include "emulator/ir/helper.h"
+
+namespace dynemu::backend::x64 {
+
+// How compiled code reports its exit: interp::ExitKind in the low byte, the
+// direct-exit slot in bits 32..63 (so exec treats both engines alike).
+constexpr uint64_t encode_exit(interp::ExitKind kind, uint32_t slot = 0) {
+  return static_cast<uint64_t>(kind) | uint64_t{slot} << 32;
+}
+
+// Emits the host code of one block. Register plan (all callee-saved under
+// SysV, so helper calls need no saves: every IR temp lives in the temps
+// array, never in a caller-saved register across ops):
+//   rbx = CpuState*, r12 = guest_base, r13 = GuestEnv*, r14 = temps
+//   (uint64_t per IR value), r15 = SMC code-page bitmap (or null).
+// rax, rcx, rdx, rsi, rdi, r8..r11 are scratch within one op.
+// Entry: uint64_t fn(ir::GuestEnv* env, uint64_t* temps).
+class Emitter : public Xbyak::CodeGenerator {
+ public:
+  explicit Emitter(size_t max_size);
+
+  // Emits `block`; throws Xbyak::Error when it does not fit.
+  void emit_block(const ir::Block& block);
+
+  // Operand of temp v.
+  Xbyak::Address tmp(ir::Value v) const { return qword[r14 + 8 * v.id]; }
+  Xbyak::Address tmp32(ir::Value v) const { return dword[r14 + 8 * v.id]; }
+  // Loads a (zero-extended) i32 temp, 0 if absent.
+  void load32(const Xbyak::Reg32& r, ir::Value v);
+  void load64(const Xbyak::Reg64& r, ir::Value v);
+  // Stores a 32-bit result (zero-extended) or 64-bit result into temp v.
+  void store32(ir::Value v, const Xbyak::Reg32& r);
+  void store64(ir::Value v, const Xbyak::Reg64& r);
+  // Calls a C function with rsp 16-byte aligned (the frame keeps it so).
+  void call_fn(const void* fn);
+  // Leaves the block returning encode_exit(kind, slot).
+  void leave(uint64_t exit_code);
+
+  // EIP store and guest state offsets.
+  static constexpr uint32_t kEipOff = offsetof(x86::CpuState, eip);
+  // Whether an earlier op of the block may have stored to guest memory (an
+  // InsnStart then checks GuestEnv::block_invalidated).
+  bool m_may_have_stored = false;
+
+ private:
+  Xbyak::Label* m_epilogue = nullptr;
+};
+
+// One emitter per IR opcode, defined by the op-group files (emit_alu.cpp,
+// emit_memory.cpp, emit_flags.cpp, emit_control.cpp, emit_helpers.cpp); a
+// missing one is a link error.
+#define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx) \
+  void emit_##id(Emitter& e, const ir::Inst& i);
+#include "emulator/ir/opcodes.inc"
+#undef OPCODE
+
+}  // namespace dynemu::backend::x64

@@ -1,0 +1,44 @@
+#include "emulator/backend/x64/jit.h"
+
+#include "emulator/backend/x64/emitter.h"
+
+namespace dynemu::backend::x64 {
+
+namespace {
+// Scratch buffer per block; a block whose code exceeds it stays interpreted.
+constexpr size_t kMaxBlockBytes = 1u << 20;
+}  // namespace
+
+Jit::Jit(size_t cache_bytes)
+    : m_cache(cache_bytes), m_emitter(std::make_unique<Emitter>(kMaxBlockBytes)) {}
+
+Jit::~Jit() = default;
+
+BlockFn Jit::compile(const ir::Block& block) {
+  if (!m_cache.ok()) return nullptr;
+  try {
+    m_emitter->reset();
+    m_emitter->emit_block(block);
+    m_emitter->ready();
+  } catch (const Xbyak::Error&) {
+    ++m_stats.failures;
+    return nullptr;
+  }
+  const auto* code = m_emitter->getCode();
+  const size_t len = m_emitter->getSize();
+  const uint8_t* host = m_cache.add(code, len);
+  if (!host) {
+    m_cache.flush();
+    ++m_stats.flushes;
+    host = m_cache.add(code, len);
+    if (!host) {
+      ++m_stats.failures;
+      return nullptr;
+    }
+  }
+  ++m_stats.blocks_compiled;
+  m_stats.host_bytes += len;
+  return reinterpret_cast<BlockFn>(const_cast<uint8_t*>(host));
+}
+
+}  // namespace dynemu::backend::x64

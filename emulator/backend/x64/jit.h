@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "emulator/backend/x64/code_cache.h"
+#include "emulator/interp/interpreter.h"
+#include "emulator/ir/block.h"
+
+namespace dynemu::backend::x64 {
+
+// Compiled host code of one block: uint64_t fn(GuestEnv*, uint64_t* temps).
+using BlockFn = uint64_t (*)(ir::GuestEnv* env, uint64_t* temps);
+
+struct JitStats {
+  uint64_t blocks_compiled = 0;
+  uint64_t host_bytes = 0;
+  uint64_t flushes = 0;
+  uint64_t failures = 0;  // blocks left to the interpreter (too big to emit)
+};
+
+class Emitter;
+
+// The x86-64 JIT: compiles IR blocks into a CodeCache. One per translation
+// cache (exec::BlockCache); not thread-safe (its users run one at a time).
+class Jit {
+ public:
+  static constexpr size_t kDefaultCacheBytes = 32u << 20;
+  explicit Jit(size_t cache_bytes = kDefaultCacheBytes);
+  ~Jit();
+  Jit(const Jit&) = delete;
+  Jit& operator=(const Jit&) = delete;
+
+  // Host code for `block`, or nullptr if it cannot be compiled (the caller
+  // runs the block on the interpreter). When the cache is full it is
+  // flushed first: code returned earlier with an older epoch() is gone.
+  BlockFn compile(const ir::Block& block);
+  uint64_t epoch() const { return m_cache.epoch(); }
+  const JitStats& stats() const { return m_stats; }
+
+  // Runs compiled code. `temps` holds at least block.temp_types.size()
+  // values. Host faults on guest memory are the caller's (as interp::run).
+  static interp::BlockExit run(BlockFn fn, ir::GuestEnv& env, uint64_t* temps) {
+    const uint64_t r = fn(&env, temps);
+    return {static_cast<interp::ExitKind>(r & 0xff), static_cast<uint32_t>(r >> 32)};
+  }
+
+ private:
+  CodeCache m_cache;
+  std::unique_ptr<Emitter> m_emitter;
+  JitStats m_stats;
+};
+
+}  // namespace dynemu::backend::x64
