@@ -65,6 +65,7 @@ struct CachedBlock {
   // Engine::Compare: the block with its stores logged (see compare.h).
   backend::x64::BlockFn compare_code = nullptr;
   uint64_t compare_epoch = 0;
+  uint32_t compare_temps = 0;  // temps it needs (the logging adds some)
 };
 
 // Whether nothing in `block` can change what the block key depends on.

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "emulator/exec/host_fault.h"
 #include "emulator/ir/printer.h"
 #include "emulator/x86/lazy_flags.h"
 
@@ -16,8 +17,10 @@ namespace {
 // (addr, len, StoreLog*) records the bytes about to be overwritten.
 uint64_t log_store(ir::GuestEnv& env, uint64_t addr, uint64_t len, uint64_t log, uint64_t) {
   StoreLog::Entry e{static_cast<uint32_t>(addr), static_cast<uint32_t>(len), 0};
-  std::memcpy(&e.old_bytes, env.host(e.addr), e.len);
-  reinterpret_cast<StoreLog*>(log)->entries.push_back(e);
+  // An unreadable address: the store itself faults next (as a write).
+  if (guarded_copy(*current_trap(), reinterpret_cast<uint8_t*>(&e.old_bytes), env.host(e.addr),
+                   e.len))
+    reinterpret_cast<StoreLog*>(log)->entries.push_back(e);
   return 0;
 }
 constexpr ir::HelperInfo kLogStoreHelper{"compare_log_store", &log_store, ir::Type::Void, 3,
@@ -99,10 +102,14 @@ bool same(const Run& a, const Run& b) {
 }  // namespace
 
 interp::BlockExit compare_block(CachedBlock& block, backend::x64::Jit& jit, ir::GuestEnv& env,
-                                uint64_t* temps, StoreLog& log) {
+                                std::vector<uint64_t>& temp_vec, StoreLog& log) {
   if (block.compare_epoch != jit.epoch()) {
-    block.compare_code =
-        comparable(block.ir) ? jit.compile(with_store_log(block.ir, &log)) : nullptr;
+    block.compare_code = nullptr;
+    if (comparable(block.ir)) {
+      const ir::Block logged = with_store_log(block.ir, &log);
+      block.compare_temps = static_cast<uint32_t>(logged.temp_types.size());
+      block.compare_code = jit.compile(logged);
+    }
     // A different flag: compiling may have flushed the cache.
     block.compare_epoch = jit.epoch();
     if (!comparable(block.ir)) {
@@ -110,6 +117,10 @@ interp::BlockExit compare_block(CachedBlock& block, backend::x64::Jit& jit, ir::
       block.jit_epoch = jit.epoch();
     }
   }
+  // The logging calls add temps (and another CPU sharing the cache may
+  // have compiled it).
+  if (block.compare_temps > temp_vec.size()) temp_vec.resize(block.compare_temps);
+  uint64_t* temps = temp_vec.data();
   if (!block.compare_code) {
     if (block.jit_epoch == jit.epoch() && block.jit_code)
       return backend::x64::Jit::run(block.jit_code, env, temps);
@@ -118,6 +129,9 @@ interp::BlockExit compare_block(CachedBlock& block, backend::x64::Jit& jit, ir::
   const x86::CpuState before = *env.state;
   log.entries.clear();
   const Run jit_run = capture(env, backend::x64::Jit::run(block.compare_code, env, temps));
+  // A block that rewrote its own code (and so dropped itself from the cache)
+  // cannot run again the same way: keep the JIT's run.
+  if (env.block_invalidated) return jit_run.exit;
   for (StoreLog::Entry& e : log.entries) std::memcpy(&e.jit_bytes, env.host(e.addr), e.len);
   for (auto it = log.entries.rbegin(); it != log.entries.rend(); ++it)
     std::memcpy(env.host(it->addr), &it->old_bytes, it->len);

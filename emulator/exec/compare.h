@@ -17,11 +17,10 @@ namespace dynemu::exec {
 // interpreter's exit (its state and memory are what remain).
 //
 // Not compared (run on the JIT only): blocks calling a helper that writes
-// guest memory itself or reads the host clock (RDTSC), where running twice
-// is not the same. A host fault in the JIT's run is delivered as is.
-// Stores the interpreter makes to addresses the JIT did not write are not
-// seen.
+// guest memory itself or reads the host clock (RDTSC), and blocks that
+// rewrite their own code, where running twice is not the same. A host fault in the JIT's run is
+// delivered as is. Stores the interpreter makes to addresses the JIT did not write are not seen.
 interp::BlockExit compare_block(CachedBlock& block, backend::x64::Jit& jit, ir::GuestEnv& env,
-                                uint64_t* temps, StoreLog& log);
+                                std::vector<uint64_t>& temps, StoreLog& log);
 
 }  // namespace dynemu::exec

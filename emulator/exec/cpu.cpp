@@ -70,8 +70,7 @@ struct Cpu::Impl {
         if (const backend::x64::BlockFn fn = jit_code(block))
           return backend::x64::Jit::run(fn, env, temps.data());
         break;
-      case Engine::Compare:
-        return compare_block(*block, *cache.jit, env, temps.data(), cache.compare_log);
+      case Engine::Compare: return compare_block(*block, *cache.jit, env, temps, cache.compare_log);
     }
     return interp::run(block->program, env, temps.data());
   }

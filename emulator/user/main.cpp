@@ -21,7 +21,7 @@ constexpr const char* kUsage =
     "Runs a Linux i386 program (ELF32, static or dynamic) on this host.\n"
     "\n"
     "  -L path        sysroot holding the i386 loader and libraries (default /)\n"
-    "  -accel name    execution engine: interp (default), jit, or compare (both,\n"
+    "  -accel name    execution engine: jit (default), interp, or compare (both,\n"
     "                 stopping at the first difference)\n"
     "  -d item[,...]  log items to stderr (-d help lists them)\n"
     "  -E var=value   set an environment variable for the program\n"
@@ -44,6 +44,9 @@ std::string own_executable() {
 
 int main(int argc, char** argv) {
   Options opt;
+  // The JIT is the default engine (-accel interp: the reference interpreter).
+  opt.engine = dynemu::exec::Engine::Jit;
+  opt.accel_name = "jit";
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) env.emplace_back(*e);
   auto unset = [&](const std::string& name) {

@@ -3,7 +3,7 @@
 # dynemu-i386, outputs compared by run-guest-test. Included by tests/isa and
 # tests/user (each includes it: the variables below are directory-scoped).
 
-set(DYNEMU_TEST_ENGINES "interp;jit" CACHE STRING
+set(DYNEMU_TEST_ENGINES "interp;jit;compare" CACHE STRING
     "Engines (-accel values) the isa/user suites run under, e.g. interp;jit;compare")
 set(DYNEMU_GUEST_CC "gcc" CACHE STRING "C compiler that builds the i386 guest test programs (-m32)")
 set(DYNEMU_GUEST_DRIVER ${PROJECT_SOURCE_DIR}/tests/isa/run-guest-test)
