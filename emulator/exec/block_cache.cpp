@@ -114,6 +114,7 @@ bool BlockCache::invalidate(uint32_t addr, uint32_t len, const CachedBlock* runn
 }
 
 void BlockCache::clear() {
+  unlink_jit_chains();  // the slots live in the blocks freed below
   for (auto& [key, block] : m_blocks) m_graveyard.push_back(std::move(block));
   m_blocks.clear();
   m_page_blocks.clear();

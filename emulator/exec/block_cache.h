@@ -62,6 +62,10 @@ struct CachedBlock {
   // epoch: the block could not be compiled and runs on the interpreter.
   backend::x64::BlockFn jit_code = nullptr;
   uint64_t jit_epoch = 0;
+  // Host chaining: where a chained jump enters the code, and per direct
+  // exit the body of the linked successor (0: return to the loop).
+  const void* jit_body = nullptr;
+  std::unique_ptr<uint64_t[]> jit_chain;
   // Engine::Compare: the block with its stores logged (see compare.h).
   backend::x64::BlockFn compare_code = nullptr;
   uint64_t compare_epoch = 0;
@@ -105,6 +109,19 @@ class BlockCache {
   // The JIT compiling for this cache (Engine::Jit and Compare; created by
   // the first such Cpu). Shared like the cache: its users run one at a time.
   std::unique_ptr<backend::x64::Jit> jit;
+  // Host chaining: every linked chain slot, and the cache and JIT epochs
+  // they were linked in; any change unlinks them all (unlink_jit_chains).
+  std::vector<uint64_t*> jit_links;
+  uint64_t jit_links_epoch = 0, jit_links_jit_epoch = 0;
+  void unlink_jit_chains() {
+    for (uint64_t* slot : jit_links) *slot = 0;
+    jit_links.clear();
+    jit_links_epoch = m_epoch;
+    jit_links_jit_epoch = jit ? jit->epoch() : 0;
+  }
+  bool jit_links_stale() const {
+    return jit_links_epoch != m_epoch || (jit && jit_links_jit_epoch != jit->epoch());
+  }
   // Engine::Compare: compiled compare code logs its stores here.
   StoreLog compare_log;
   size_t size() const { return m_blocks.size(); }

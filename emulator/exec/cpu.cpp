@@ -66,13 +66,34 @@ struct Cpu::Impl {
   interp::BlockExit execute(CachedBlock* block) {
     switch (config.engine) {
       case Engine::Interp: break;
-      case Engine::Jit:
-        if (const backend::x64::BlockFn fn = jit_code(block))
-          return backend::x64::Jit::run(fn, env, temps.data());
-        break;
+      case Engine::Jit: {
+        temps[0] = reinterpret_cast<uint64_t>(block);  // the running block (chains update it)
+        temps[1] = kChainBudget;
+        if (const backend::x64::BlockFn fn = jit_code(block)) {
+          // A compile may have flushed the code memory: drop stale links.
+          if (cache.jit_links_stale()) cache.unlink_jit_chains();
+          return backend::x64::Jit::run(fn, env, temps.data() + kJitTempsOffset);
+        }
+        return interp::run(block->program, env, temps.data() + kJitTempsOffset);
+      }
       case Engine::Compare: return compare_block(*block, *cache.jit, env, temps, cache.compare_log);
     }
     return interp::run(block->program, env, temps.data());
+  }
+
+  // Host chaining: direct exit `slot` of `from` jumps straight into `to`'s
+  // code from now on (until a flush or invalidation unlinks all). Only from
+  // blocks that keep the key's mode, whose direct exits always lead to the
+  // same block (as the software chaining in run()).
+  void link_jit_chain(CachedBlock* from, uint32_t slot, CachedBlock* to) {
+    if (!from->keeps_mode || !jit_code(to)) return;
+    if (cache.jit_links_stale()) cache.unlink_jit_chains();
+    if (from->jit_epoch != cache.jit->epoch() || !from->jit_code || !to->jit_body) return;
+    uint64_t& link = from->jit_chain[slot];
+    if (link) return;
+    link = reinterpret_cast<uint64_t>(to->jit_body);
+    cache.jit_links.push_back(&link);
+    ++stats.jit_links;
   }
 
   // The block's host code, compiled on first use and again after a flush
@@ -80,7 +101,16 @@ struct Cpu::Impl {
   backend::x64::BlockFn jit_code(CachedBlock* block) {
     backend::x64::Jit& jit = *cache.jit;
     if (block->jit_epoch != jit.epoch()) {
-      block->jit_code = jit.compile(block->ir);
+      if (!block->jit_chain) {
+        block->jit_chain = std::make_unique<uint64_t[]>(block->ir.num_direct_exits + 1);
+      } else {
+        // Relinked later if still valid (its slots were unlinked with the flush).
+        for (uint32_t k = 0; k < block->ir.num_direct_exits; ++k) block->jit_chain[k] = 0;
+      }
+      const auto c =
+          jit.compile_chained(block->ir, block->jit_chain.get(), reinterpret_cast<uint64_t>(block));
+      block->jit_code = c.fn;
+      block->jit_body = c.body;
       block->jit_epoch = jit.epoch();
       ++(block->jit_code ? stats.jit_compiled : stats.jit_fallbacks);
     }
@@ -92,9 +122,22 @@ struct Cpu::Impl {
   uint32_t fetch(uint32_t addr, uint8_t* out, uint32_t len);
   void print_stats() const;
 
+  // Engine::Jit: temps[0] is the running block (chained jumps update it),
+  // temps[1] the chain budget; compiled code sees temps from temps[2].
+  static constexpr size_t kJitTempsOffset = 2;
+  static constexpr uint64_t kChainBudget = 1024;  // chained blocks before the loop looks again
+
+  const CachedBlock* running_block() const {
+    if (config.engine == Engine::Jit && running)
+      return reinterpret_cast<const CachedBlock*>(temps[0]);
+    return running;
+  }
+
   static bool on_code_write(void* owner, uint32_t addr, uint32_t len) {
     auto* self = static_cast<Impl*>(owner);
-    const bool hit = self->cache.invalidate(addr, len, self->running);
+    const bool hit = self->cache.invalidate(addr, len, self->running_block());
+    // Dropped blocks may be chain targets: unlink before any jump follows.
+    if (self->cache.jit_links_stale()) self->cache.unlink_jit_chains();
     self->stats.invalidations += hit;
     return hit;
   }
@@ -237,13 +280,15 @@ CpuExit Cpu::Impl::run() {
         prev->succ_epoch[prev_slot] = cache.epoch();
       }
     }
+    if (prev && config.engine == Engine::Jit && !log_exec) link_jit_chain(prev, prev_slot, block);
     if (log_exec)
       std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x insns=%u\n", block->key.eip,
                    block->key.cs_base, block->ir.num_insns);
     ++stats.blocks_executed;
 
     // A block translated by another CPU sharing the cache may need more temps.
-    if (block->program.num_slots() > temps.size()) temps.resize(block->program.num_slots());
+    if (block->program.num_slots() + kJitTempsOffset > temps.size())
+      temps.resize(block->program.num_slots() + kJitTempsOffset);
     env.raised = false;
     env.block_invalidated = false;
     running = block;
@@ -252,6 +297,9 @@ CpuExit Cpu::Impl::run() {
     trap.armed = HostFaultTrap::kOff;
     running = nullptr;
 
+    // Engine::Jit: chained jumps may have run further blocks; the exit is
+    // the last one's.
+    if (config.engine == Engine::Jit) block = reinterpret_cast<CachedBlock*>(temps[0]);
     prev = nullptr;
     switch (exit.kind) {
       case interp::ExitKind::Direct:
@@ -289,12 +337,13 @@ void Cpu::Impl::print_stats() const {
     const backend::x64::JitStats& j = jit->stats();
     std::fprintf(stderr,
                  "stats: jit blocks compiled %" PRIu64 " (not compilable %" PRIu64
-                 "), host bytes %" PRIu64 " (%.1f per guest insn), cache flushes %" PRIu64 "\n",
+                 "), host bytes %" PRIu64 " (%.1f per guest insn), cache flushes %" PRIu64
+                 ", exits chained in host code %" PRIu64 "\n",
                  j.blocks_compiled, j.failures, j.host_bytes,
                  stats.guest_insns_translated
                      ? double(j.host_bytes) / double(stats.guest_insns_translated)
                      : 0.0,
-                 j.flushes);
+                 j.flushes, stats.jit_links);
   }
 }
 

@@ -72,6 +72,7 @@ struct CpuStats {
   uint64_t cache_blocks = 0;   // blocks in the cache now
   uint64_t jit_compiled = 0;   // Engine::Jit/Compare: blocks compiled to host code
   uint64_t jit_fallbacks = 0;  // blocks run on the interpreter (could not be compiled)
+  uint64_t jit_links = 0;      // direct exits chained in host code (jump straight to the successor)
 };
 
 // One i386 CPU: translates guest code into blocks, caches and runs them.

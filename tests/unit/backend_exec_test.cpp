@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <thread>
 
 #include "emulator/exec/cpu.h"
 #include "emulator/ir/builder.h"
@@ -234,6 +235,59 @@ TEST_P(BackendExec, LoopThroughManyBlocksWithSmallCache) {
   EXPECT_EQ(total, 1000u);
   EXPECT_EQ(s.gpr[kEax], static_cast<uint32_t>(sum));
   EXPECT_EQ(cpu->stats().jit_fallbacks, 0u);
+}
+
+// Block A rewrites the "code" byte of block B, then jumps to it; B loads
+// that byte as of its translation. Chained host jumps A -> B must be
+// unlinked by the write, so every iteration runs a fresh B.
+TEST_P(BackendExec, CodeWritesUnlinkChains) {
+  GuestMemory* m = &mem;
+  gen = [m](Builder& b, uint32_t eip) {
+    b.insn_start(eip);
+    if (eip == 0x1000) {
+      Value n = b.add(b.get_gpr(kEbx), 1u);
+      b.set_gpr(kEbx, n);
+      b.store8(b.imm32(0x1100), n);
+      b.exit_jump(0x1100);
+    } else if (eip == 0x1100) {
+      b.set_gpr(kEax, b.add(b.get_gpr(kEax), b.imm32(*m->at(0x1100))));
+      Value c = b.add(b.get_gpr(kEcx), 0xffffffffu);
+      b.set_gpr(kEcx, c);
+      b.exit_if(b.eq(c, 0u), 0x9000);
+      b.exit_jump(0x1000);
+    } else {
+      b.exit_syscall(eip);
+    }
+  };
+  start();
+  auto& s = cpu->state();
+  s.eip = 0x1000;
+  s.gpr[kEcx] = 300;
+  CpuExit e = cpu->run();
+  EXPECT_EQ(e.kind, ExitKind::Syscall);
+  uint32_t sum = 0;
+  for (uint32_t k = 1; k <= 300; ++k) sum += k & 0xff;
+  EXPECT_EQ(s.gpr[kEax], sum);
+}
+
+// A block looping to itself forever, chained to itself in host code,
+// still sees exit requests (the chain budget returns to the loop).
+TEST_P(BackendExec, EndlessChainedLoopSeesExitRequest) {
+  gen = [](Builder& b, uint32_t eip) {
+    b.insn_start(eip);
+    b.set_gpr(kEax, b.add(b.get_gpr(kEax), 1u));
+    b.exit_jump(eip);
+  };
+  start();
+  cpu->state().eip = 0x1000;
+  std::thread stopper([this] {
+    while (cpu->state().gpr[kEax] < 100000) std::this_thread::yield();
+    cpu->request_exit();
+  });
+  CpuExit e = cpu->run();
+  stopper.join();
+  EXPECT_EQ(e.kind, ExitKind::Request);
+  EXPECT_GE(cpu->state().gpr[kEax], 100000u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, BackendExec, ::testing::Values(Engine::Jit, Engine::Compare),

@@ -47,12 +47,12 @@ void emit_ExitIf(Emitter& e, const ir::Inst& i) {
   e.test(eax, eax);
   e.jz(stay, Emitter::T_NEAR);
   set_eip(e, i.imm);
-  e.leave(encode_exit(ExitKind::Direct, i.aux));
+  e.leave_direct(i.aux);
   e.L(stay);
 }
 void emit_ExitJump(Emitter& e, const ir::Inst& i) {
   set_eip(e, i.imm);
-  e.leave(encode_exit(ExitKind::Direct, i.aux));
+  e.leave_direct(i.aux);
 }
 void emit_ExitIndirect(Emitter& e, const ir::Inst& i) {
   e.load32(eax, i.args[0]);

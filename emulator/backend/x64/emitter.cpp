@@ -39,6 +39,27 @@ void Emitter::leave(uint64_t exit_code) {
   jmp(*m_epilogue, T_NEAR);
 }
 
+void Emitter::leave_direct(uint32_t slot) {
+  if (m_chain_slots) {
+    Xbyak::Label no_chain;
+    // A store of this block rewrote it: exec must not follow its chain.
+    if (m_may_have_stored) {
+      cmp(byte[r13 + offsetof(ir::GuestEnv, block_invalidated)], 0);
+      jne(no_chain, T_NEAR);
+    }
+    mov(rax, reinterpret_cast<uint64_t>(&m_chain_slots[slot]));
+    mov(rax, qword[rax]);
+    test(rax, rax);
+    jz(no_chain, T_NEAR);
+    cmp(qword[r14 - 8], 0);
+    je(no_chain, T_NEAR);
+    dec(qword[r14 - 8]);
+    jmp(rax);
+    L(no_chain);
+  }
+  leave(encode_exit(interp::ExitKind::Direct, slot));
+}
+
 void Emitter::emit_block(const ir::Block& block) {
   m_may_have_stored = false;
   Xbyak::Label epilogue;
@@ -57,6 +78,12 @@ void Emitter::emit_block(const ir::Block& block) {
   mov(rbx, qword[r13 + offsetof(ir::GuestEnv, state)]);
   mov(r12, qword[r13 + offsetof(ir::GuestEnv, guest_base)]);
   mov(r15, qword[r13 + offsetof(ir::GuestEnv, code_pages)]);
+  // Chained blocks enter here, with the registers above already set.
+  m_body_offset = getSize();
+  if (m_chain_slots) {
+    mov(rax, m_tag);
+    mov(qword[r14 - 16], rax);
+  }
   for (const ir::Inst& inst : block.insts) {
     switch (inst.op) {
 #define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx) \

@@ -44,6 +44,17 @@ class Emitter : public Xbyak::CodeGenerator {
   void call_fn(const void* fn);
   // Leaves the block returning encode_exit(kind, slot).
   void leave(uint64_t exit_code);
+  // A direct exit through `slot`: jumps straight into the successor's body
+  // when exec has linked the slot (chaining), else leaves.
+  void leave_direct(uint32_t slot);
+
+  // Chaining (null: none). chain_slots[k]: host address of the body of
+  // direct exit k's successor, or 0; written by exec. `tag` is stored to
+  // temps[-2] on entry to the body (which block runs, for exec); temps[-1]
+  // is the chain budget (jumps left before returning to the loop).
+  const uint64_t* m_chain_slots = nullptr;
+  uint64_t m_tag = 0;
+  size_t m_body_offset = 0;
 
   // EIP store and guest state offsets.
   static constexpr uint32_t kEipOff = offsetof(x86::CpuState, eip);

@@ -15,14 +15,21 @@ Jit::Jit(size_t cache_bytes)
 Jit::~Jit() = default;
 
 BlockFn Jit::compile(const ir::Block& block) {
-  if (!m_cache.ok()) return nullptr;
+  return compile_chained(block, nullptr, 0).fn;
+}
+
+Jit::Chained Jit::compile_chained(const ir::Block& block, const uint64_t* chain_slots,
+                                  uint64_t tag) {
+  if (!m_cache.ok()) return {};
+  m_emitter->m_chain_slots = chain_slots;
+  m_emitter->m_tag = tag;
   try {
     m_emitter->reset();
     m_emitter->emit_block(block);
     m_emitter->ready();
   } catch (const Xbyak::Error&) {
     ++m_stats.failures;
-    return nullptr;
+    return {};
   }
   const auto* code = m_emitter->getCode();
   const size_t len = m_emitter->getSize();
@@ -33,12 +40,12 @@ BlockFn Jit::compile(const ir::Block& block) {
     host = m_cache.add(code, len);
     if (!host) {
       ++m_stats.failures;
-      return nullptr;
+      return {};
     }
   }
   ++m_stats.blocks_compiled;
   m_stats.host_bytes += len;
-  return reinterpret_cast<BlockFn>(const_cast<uint8_t*>(host));
+  return {reinterpret_cast<BlockFn>(const_cast<uint8_t*>(host)), host + m_emitter->m_body_offset};
 }
 
 }  // namespace dynemu::backend::x64

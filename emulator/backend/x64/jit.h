@@ -36,6 +36,16 @@ class Jit {
   // runs the block on the interpreter). When the cache is full it is
   // flushed first: code returned earlier with an older epoch() is gone.
   BlockFn compile(const ir::Block& block);
+
+  // Compiled code with chainable direct exits (see Emitter: chain_slots
+  // has block.num_direct_exits entries, read by the code at run time; `tag`
+  // is written to temps[-2] when the block's body starts; temps[-1] is the
+  // chain budget). `body` is where a chained jump from another block enters.
+  struct Chained {
+    BlockFn fn = nullptr;
+    const void* body = nullptr;
+  };
+  Chained compile_chained(const ir::Block& block, const uint64_t* chain_slots, uint64_t tag);
   uint64_t epoch() const { return m_cache.epoch(); }
   const JitStats& stats() const { return m_stats; }
 
