@@ -54,10 +54,12 @@ uint32_t field_mask(uint64_t imm) {
 void emit_Const32(Emitter& e, const ir::Inst& i) {
   e.mov(eax, static_cast<uint32_t>(i.imm));
   e.store32(i.dst, eax);
+  e.note_const(i.dst, static_cast<uint32_t>(i.imm));
 }
 void emit_Const64(Emitter& e, const ir::Inst& i) {
   e.mov(rax, i.imm);
   e.store64(i.dst, rax);
+  e.note_const(i.dst, i.imm);
 }
 
 void emit_Extract(Emitter& e, const ir::Inst& i) {

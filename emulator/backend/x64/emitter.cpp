@@ -7,14 +7,18 @@ using namespace Xbyak::util;
 Emitter::Emitter(size_t max_size) : Xbyak::CodeGenerator(max_size, Xbyak::DontSetProtectRWE) {}
 
 void Emitter::load32(const Xbyak::Reg32& r, ir::Value v) {
-  if (v.valid())
+  if (v.valid() && m_is_const[v.id] && m_const[v.id] != 0)
+    mov(r, static_cast<uint32_t>(m_const[v.id]));
+  else if (v.valid() && !m_is_const[v.id])
     mov(r, tmp32(v));
   else
     xor_(r, r);
 }
 
 void Emitter::load64(const Xbyak::Reg64& r, ir::Value v) {
-  if (v.valid())
+  if (v.valid() && m_is_const[v.id] && m_const[v.id] != 0)
+    mov(r, m_const[v.id]);
+  else if (v.valid() && !m_is_const[v.id])
     mov(r, tmp(v));
   else
     xor_(r.cvt32(), r.cvt32());
@@ -62,6 +66,8 @@ void Emitter::leave_direct(uint32_t slot) {
 
 void Emitter::emit_block(const ir::Block& block) {
   m_may_have_stored = false;
+  m_is_const.assign(block.temp_types.size(), 0);
+  m_const.assign(block.temp_types.size(), 0);
   Xbyak::Label epilogue;
   m_epilogue = &epilogue;
   // Prologue: six callee-saved pushes + return address = 56 bytes, so one

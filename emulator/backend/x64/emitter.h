@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include <xbyak/xbyak.h>
 
@@ -55,6 +56,15 @@ class Emitter : public Xbyak::CodeGenerator {
   const uint64_t* m_chain_slots = nullptr;
   uint64_t m_tag = 0;
   size_t m_body_offset = 0;
+
+  // Temps defined by const32/const64 in this block, so that uses load an
+  // immediate instead of the temp (the temp is still written).
+  void note_const(ir::Value v, uint64_t value) {
+    m_is_const[v.id] = 1;
+    m_const[v.id] = value;
+  }
+  std::vector<uint8_t> m_is_const;
+  std::vector<uint64_t> m_const;
 
   // EIP store and guest state offsets.
   static constexpr uint32_t kEipOff = offsetof(x86::CpuState, eip);
