@@ -44,9 +44,6 @@ std::string own_executable() {
 
 int main(int argc, char** argv) {
   Options opt;
-  // The JIT is the default engine (-accel interp: the reference interpreter).
-  opt.engine = dynemu::exec::Engine::Jit;
-  opt.accel_name = "jit";
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) env.emplace_back(*e);
   auto unset = [&](const std::string& name) {

@@ -20,8 +20,9 @@ namespace dynemu::user {
 
 struct Options {
   std::string sysroot = "/";
-  exec::Engine engine = exec::Engine::Interp;
-  std::string accel_name = "interp";
+  // The JIT by default; -accel interp is the reference interpreter.
+  exec::Engine engine = exec::Engine::Jit;
+  std::string accel_name = "jit";
   std::string log_items;  // the -d argument, passed on across execve
   std::string self_exe;   // this emulator's own executable, for execve
   std::string argv0;      // the guest's argv[0] when it differs from the path (-0)

@@ -98,7 +98,7 @@ class BackendOps : public ::testing::Test {
     x86::CpuState s;
     for (auto& g : s.gpr) g = value();
     s.cc = {static_cast<uint32_t>(m_rng() % static_cast<uint32_t>(x86::CcOp::Count)), value(),
-            value(), m_rng() & 1};
+            value(), uint32_t(m_rng() & 1)};
     s.eflags = 0x2 | (m_rng() & 0x400);
     return s;
   }
