@@ -1,4 +1,4 @@
-// The translator + IR interpreter against this CPU itself: random
+// The translator + IR interpreter and JIT against this CPU itself: random
 // instructions (ALU, shifts and rotates, MUL/IMUL, DIV/IDIV with #DE, BCD,
 // bit ops, CMOVcc, SETcc, XADD, CMPXCHG, BSWAP, flag ops, string ops under
 // REP prefixes; register and memory forms, 16- and 32-bit operand sizes),
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/backend/x64/jit.h"
 #include "emulator/interp/interpreter.h"
 #include "emulator/ir/verifier.h"
 #include "emulator/x86/cpu_state.h"
@@ -228,9 +229,25 @@ class Generator {
   std::mt19937 m_rng;
 };
 
+enum class Engine { Interp, Jit };
+
+// Runs one block on the chosen engine.
+interp::BlockExit run_block(const ir::Block& block, Engine engine, backend::x64::Jit& jit,
+                            ir::GuestEnv& env) {
+  if (engine == Engine::Jit) {
+    const auto fn = jit.compile(block);
+    if (!fn) return {interp::ExitKind::Exception, 0};
+    std::vector<uint64_t> temps(block.temp_types.size());
+    return backend::x64::Jit::run(fn, env, temps.data());
+  }
+  const interp::Program program = interp::Program::compile(block);
+  std::vector<uint64_t> temps(program.num_slots());
+  return interp::run(program, env, temps.data());
+}
+
 // The emulated side: same memory layout as native_runner, code followed by
 // INT 0x80 instead of the jump back.
-std::string emulate(const Case& c) {
+std::string emulate(const Case& c, Engine engine, backend::x64::Jit& jit) {
   std::vector<uint8_t> mem(0x50000, 0);
   for (uint32_t i = 0; i < 0x1000; ++i) mem[kData + i] = static_cast<uint8_t>(i * 37 + 11);
   std::memcpy(&mem[kCode], c.code.data(), c.code.size());
@@ -259,9 +276,7 @@ std::string emulate(const Case& c) {
     };
     const ir::Block block = translate_block(req);
     if (auto v = ir::verify(block); !v.ok()) return "verify: " + v.error().message;
-    const interp::Program program = interp::Program::compile(block);
-    std::vector<uint64_t> temps(program.num_slots());
-    const interp::BlockExit exit = interp::run(program, env, temps.data());
+    const interp::BlockExit exit = run_block(block, engine, jit, env);
     if (exit.kind == interp::ExitKind::Exception) {
       // The signal Linux would deliver for the vector.
       const int sig = env.vector == 0 ? 8 : env.vector == 6 ? 4 : env.vector == 3 ? 5 : 11;
@@ -282,7 +297,10 @@ std::string emulate(const Case& c) {
   return "did not finish";
 }
 
-TEST(X86NativeDiff, RandomInstructionsAgreeWithThisCpu) {
+class X86NativeDiff : public ::testing::TestWithParam<Engine> {};
+
+TEST_P(X86NativeDiff, RandomInstructionsAgreeWithThisCpu) {
+  backend::x64::Jit jit;
   Generator gen(20261123);
   std::vector<Case> cases;
   for (int i = 0; i < 30000; ++i) cases.push_back(gen.next());
@@ -300,12 +318,18 @@ TEST(X86NativeDiff, RandomInstructionsAgreeWithThisCpu) {
   for (const Case& c : cases) {
     ASSERT_TRUE(std::getline(out, native)) << "native runner stopped at case " << n;
     ++n;
-    const std::string emulated = emulate(c);
+    const std::string emulated = emulate(c, GetParam(), jit);
     if (emulated != native && ++mismatches <= 20)
       ADD_FAILURE() << case_line(c) << "\n  native:   " << native << "\n  emulated: " << emulated;
   }
   EXPECT_EQ(mismatches, 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, X86NativeDiff, ::testing::Values(Engine::Interp, Engine::Jit),
+                         [](const auto& info) {
+                           return info.param == Engine::Jit ? std::string("jit")
+                                                            : std::string("interp");
+                         });
 
 }  // namespace
 }  // namespace dynemu::x86
