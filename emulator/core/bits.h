@@ -18,7 +18,9 @@ constexpr uint32_t size_mask(unsigned bytes) {
   return bytes >= 4 ? 0xffffffffu : (1u << (bytes * 8)) - 1;
 }
 
-constexpr bool parity_even(uint8_t v) { return (std::popcount(v) & 1) == 0; }
+constexpr bool parity_even(uint8_t v) {
+  return (std::popcount(v) & 1) == 0;
+}
 
 template <typename T>
 inline T load_le(const void* p) {

@@ -40,7 +40,7 @@ const char* LogMask::help() {
 #define X(id, name, help) "  " name "\t" help "\n"
       DYNEMU_LOG_ITEMS(X)
 #undef X
-      ;
+          ;
 }
 
 }  // namespace dynemu

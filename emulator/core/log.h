@@ -8,14 +8,14 @@
 namespace dynemu {
 
 // Items of `-d`, as in QEMU. One row per item: name and help text.
-#define DYNEMU_LOG_ITEMS(X)                                      \
-  X(InAsm, "in_asm", "guest instructions of each new block")     \
-  X(Op, "op", "IR of each new block")                            \
-  X(OutAsm, "out_asm", "host code of each new block")            \
-  X(Exec, "exec", "each block executed")                         \
-  X(Int, "int", "interrupts and exceptions")                     \
-  X(Unimp, "unimp", "unimplemented features and system calls")   \
-  X(Strace, "strace", "system calls (user mode)")                \
+#define DYNEMU_LOG_ITEMS(X)                                    \
+  X(InAsm, "in_asm", "guest instructions of each new block")   \
+  X(Op, "op", "IR of each new block")                          \
+  X(OutAsm, "out_asm", "host code of each new block")          \
+  X(Exec, "exec", "each block executed")                       \
+  X(Int, "int", "interrupts and exceptions")                   \
+  X(Unimp, "unimp", "unimplemented features and system calls") \
+  X(Strace, "strace", "system calls (user mode)")              \
   X(Stats, "stats", "translation statistics at exit")
 
 enum class LogItem : uint32_t {

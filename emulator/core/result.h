@@ -71,9 +71,9 @@ class [[nodiscard]] Result<void> {
 
 // Evaluates a Result; on error returns it from the enclosing function,
 // otherwise yields the value (GCC statement expression).
-#define TRY(expr)                                         \
-  ({                                                      \
-    auto _try_result = (expr);                            \
-    if (!_try_result) return _try_result.error();         \
-    std::move(_try_result).value();                       \
+#define TRY(expr)                                 \
+  ({                                              \
+    auto _try_result = (expr);                    \
+    if (!_try_result) return _try_result.error(); \
+    std::move(_try_result).value();               \
   })
