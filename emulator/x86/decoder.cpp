@@ -40,35 +40,6 @@ struct Entry {
   uint8_t attrs = 0;
 };
 
-constexpr bool uses_modrm(Spec s) {
-  switch (s) {
-    case Eb:
-    case Ew:
-    case Ev:
-    case EwRv:
-    case Gb:
-    case Gw:
-    case Gv:
-    case M:
-    case Mp:
-    case Ma:
-    case Mq:
-    case Ms:
-    case M16:
-    case M32:
-    case M64:
-    case M80:
-    case Menv:
-    case Mstate:
-    case M512:
-    case Sw:
-    case Rd:
-    case Cd:
-    case Dd: return true;
-    default: return false;
-  }
-}
-
 constexpr bool memory_only(Spec s) {
   switch (s) {
     case M:
@@ -83,6 +54,24 @@ constexpr bool memory_only(Spec s) {
     case Menv:
     case Mstate:
     case M512: return true;
+    default: return false;
+  }
+}
+
+constexpr bool uses_modrm(Spec s) {
+  if (memory_only(s)) return true;
+  switch (s) {
+    case Eb:
+    case Ew:
+    case Ev:
+    case EwRv:
+    case Gb:
+    case Gw:
+    case Gv:
+    case Sw:
+    case Rd:
+    case Cd:
+    case Dd: return true;
     default: return false;
   }
 }
