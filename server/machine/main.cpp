@@ -1,24 +1,24 @@
-// dynemu-system-i386: one emulated PC. The machine itself (CPU in system
-// mode, devices, firmware) is not built yet; until then this binary says so
-// instead of pretending to run anything.
+// dynemu-system-i386: one emulated PC, driven by QEMU-like flags.
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
+#include <string>
+#include <vector>
 
-#include "generated/version.h"
+#include "server/machine/options.h"
 
 int main(int argc, char** argv) {
-  std::printf(
-      "dynemu-system-i386 %s\n"
-      "usage: dynemu-system-i386 [-m MB] [-bios FILE] [-hda FILE] [-cdrom FILE] [-boot c|d]\n"
-      "                          [-kernel FILE -initrd FILE -append CMDLINE]\n"
-      "                          [-serial stdio|file:PATH|null] [-display none] [-vnc :N]\n"
-      "                          [-snapshot] [-accel jit|interp] [-d ITEMS]\n"
-      "\n"
-      "System emulation is not implemented yet (see the project's issues); this\n"
-      "binary only prints its usage.\n",
-      dynemu::kVersion);
-  const bool asked_for_help =
-      argc > 1 && (std::strcmp(argv[1], "-help") == 0 || std::strcmp(argv[1], "--help") == 0 ||
-                   std::strcmp(argv[1], "-h") == 0);
-  return asked_for_help ? 0 : 2;
+  using dynemu::machine::ParseOutcome;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  ParseOutcome parsed =
+      dynemu::machine::parse_options(args, std::getenv(dynemu::machine::kFirmwareDirEnv));
+  if (parsed.action == ParseOutcome::Action::Exit) {
+    std::fputs(parsed.text.c_str(), parsed.exit_code == 0 ? stdout : stderr);
+    return parsed.exit_code;
+  }
+  if (auto files = dynemu::machine::check_files(parsed.options); !files) {
+    std::fprintf(stderr, "dynemu-system-i386: %s\n", files.error().message.c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "dynemu-system-i386: the PC board is not wired yet\n");
+  return 1;
 }
