@@ -35,6 +35,17 @@ uint32_t mode_of(const x86::CpuState& s) {
   return m;
 }
 
+// System mode adds the CPL and kModeSystem; user mode runs at CPL 3.
+[[maybe_unused]] uint32_t system_mode_of(const x86::CpuState& s) {
+  uint32_t cpl = 0;
+  if (s.cr[0] & 1) cpl = (s.eflags & x86::kVM) ? 3 : (s.seg[x86::kCs].selector & 3);
+  return mode_of(s) | ir::kModeSystem | cpl << ir::kModeCplShift;
+}
+
+uint32_t user_mode_of(const x86::CpuState& s) {
+  return mode_of(s) | 3u << ir::kModeCplShift;
+}
+
 Result<void> check_engine(Engine engine) {
   switch (engine) {
     case Engine::Interp:
@@ -150,6 +161,7 @@ struct Cpu::Impl {
   HostFaultTrap trap;
   std::vector<uint64_t> temps = std::vector<uint64_t>(256);
   std::atomic<bool> exit_requested{false};
+  std::atomic<bool> irq_level{false};
   CpuStats stats;
   // The block being executed (for SMC: did a store hit it?), and the last
   // one left through a direct exit (for software chaining).
@@ -255,7 +267,7 @@ CpuExit Cpu::Impl::run() {
       block = prev->succ[prev_slot];
       ++stats.chained;
     } else {
-      const BlockKey key{state.eip, state.seg[x86::kCs].base, mode_of(state)};
+      const BlockKey key{state.eip, state.seg[x86::kCs].base, user_mode_of(state)};
       cache.collect();  // nothing runs now: dropped blocks can go
       block = cache.find(key);
       if (!block) {
@@ -377,6 +389,27 @@ CpuExit Cpu::run() {
 void Cpu::invalidate_code(uint32_t addr, uint32_t len) {
   // Called between runs: no block is executing, so none is "running".
   m_impl->cache.invalidate(addr, len, nullptr);
+}
+
+void Cpu::reset() {
+  x86::CpuState& s = m_impl->state;
+  s = x86::CpuState{};
+  // Real-mode segment caches: present, writable data / readable code, accessed.
+  constexpr uint32_t kRealData = 0x93, kRealCode = 0x9b;
+  for (auto& seg : s.seg) seg = x86::SegmentCache{0, 0, 0xffff, kRealData};
+  s.seg[x86::kCs] = x86::SegmentCache{0xf000, 0xffff0000, 0xffff, kRealCode};
+  s.ldtr = x86::SegmentCache{0, 0, 0xffff, 0x82};
+  s.tr = x86::SegmentCache{0, 0, 0xffff, 0x8b};
+  s.eip = 0xfff0;
+  s.eflags = 0x2;
+  s.gpr[x86::kEdx] = 0x633;  // family 6, model 3, stepping 3 (Pentium II class)
+  s.cr[0] = 0x60000010;      // CD, NW, ET
+  s.dr[6] = 0xffff0ff0;
+  s.dr[7] = 0x400;
+}
+
+void Cpu::set_irq(bool level) {
+  m_impl->irq_level.store(level, std::memory_order_relaxed);
 }
 
 void Cpu::request_exit() {

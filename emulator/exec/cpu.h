@@ -12,6 +12,13 @@
 #include "emulator/x86/cpu_state.h"
 #include "emulator/x86/translate.h"
 
+namespace dynemu::mmu {
+class PhysMemory;
+}
+namespace dynemu::ir {
+class SystemBus;
+}
+
 namespace dynemu::exec {
 
 enum class Engine : uint8_t { Interp, Jit, Compare };
@@ -59,6 +66,14 @@ struct CpuConfig {
   // Engine::Jit / Compare: bytes of host code kept (flushed whole when
   // full). With a shared cache, the first Cpu's value counts.
   size_t jit_cache_bytes = 32u << 20;
+
+  // System mode (a PC): non-null `phys` makes the CPU fetch and access
+  // memory through its MMU (paging, soft TLB, MMIO), start in the power-on
+  // state, deliver exceptions and interrupts itself through the IVT/IDT
+  // and reach I/O ports and the PIC through `bus`. guest_base,
+  // page_aliases, code_access and shared_cache are for user mode only.
+  mmu::PhysMemory* phys = nullptr;
+  ir::SystemBus* bus = nullptr;
 };
 
 // Counters for -d stats (printed by the destructor when asked).
@@ -97,8 +112,18 @@ class Cpu {
   // code, read() into a code page, munmap): drop translations of it.
   void invalidate_code(uint32_t addr, uint32_t len);
 
-  // Async-signal-safe: makes run() return ExitKind::Request promptly.
+  // Async-signal-safe and thread-safe: makes run() return ExitKind::Request promptly.
   void request_exit();
+
+  // System mode. Power-on / RESET state: real mode, CS selector 0xF000 with
+  // base 0xFFFF0000 and limit 0xFFFF, EIP 0xFFF0, EDX 0x633 (family 6),
+  // CR0 0x60000010, EFLAGS 0x2; TLB flushed. (The constructor does it too.)
+  void reset();
+  // The INTR pin (level). Taken at a block boundary when EFLAGS.IF=1 and
+  // no STI / MOV SS shadow is active: the vector comes from
+  // SystemBus::interrupt_acknowledge(). Call from the CPU's thread (devices
+  // run on it); from another thread, follow with request_exit().
+  void set_irq(bool level);
 
   const CpuStats& stats() const;
 

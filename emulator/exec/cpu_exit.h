@@ -10,8 +10,10 @@ enum class ExitKind : uint8_t {
   Syscall,    // INT 0x80 executed; EIP already points after it
   Exception,  // a guest exception: `vector`, `error_code`, `fault_addr`; EIP at the faulting
               // instruction
-  Halt,       // HLT
+  Halt,       // HLT; EIP after it. System mode: the caller sleeps until an IRQ or timer
+              // (with IF=0 and no NMI the CPU never wakes: the board decides)
   Request,    // an exit request from another thread (Cpu::request_exit)
+  Shutdown,   // system mode: triple fault (the CPU stopped; the board resets or stops)
 };
 
 struct CpuExit {

@@ -28,7 +28,17 @@ enum BlockMode : uint32_t {
   kModeFlatSegs = 1u << 2,    // CS, DS, ES, SS have base 0 (no segment adds needed)
   kModeProtected = 1u << 3,   // CR0.PE
   kModeVm86 = 1u << 4,        // EFLAGS.VM
+  // Bits 5-6: CPL 0-3 (user mode runs at CPL 3). System-mode memory
+  // accesses pick the TLB set by it (supervisor or user).
+  kModeCplShift = 5,
+  kModeCplMask = 3u << kModeCplShift,
+  // System mode: privileged instructions are legal at CPL 0, memory goes
+  // through the MMU, I/O through the SystemBus.
+  kModeSystem = 1u << 7,
 };
+inline constexpr uint32_t mode_cpl(uint32_t mode) {
+  return (mode & kModeCplMask) >> kModeCplShift;
+}
 
 // A translated block: the guest code at [linear_start, linear_start +
 // guest_bytes) lowered to IR. It starts at guest EIP `start_eip` (an offset

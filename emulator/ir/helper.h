@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "emulator/ir/types.h"
 #include "emulator/x86/cpu_state.h"
@@ -8,6 +9,42 @@
 namespace dynemu::ir {
 
 struct GuestEnv;
+class SystemBus;
+
+// System mode: one entry of the soft TLB, per 4 KiB linear page. A tag is
+// the linear page address (low 12 bits clear) when that kind of access may
+// use host = linear + addend directly; kTlbSlow in the tag marks a valid
+// translation that must take the slow path (MMIO, ROM or unassigned
+// memory, writes to pages holding translated code, ...); kTlbInvalid
+// matches no address. Compiled code compares (address of the access's last
+// byte) & ~0xfff with the tag, so accesses crossing a page go slow.
+inline constexpr uint32_t kTlbSlow = 1;
+inline constexpr uint32_t kTlbInvalid = 0xfff;
+struct TlbEntry {
+  uint32_t read = kTlbInvalid;
+  uint32_t write = kTlbInvalid;
+  uint32_t exec = kTlbInvalid;
+  uint32_t phys = 0;     // physical page address (A20 applied)
+  uintptr_t addend = 0;  // host address - linear address, for RAM pages
+  uint32_t flags = 0;    // TlbFlag bits (the MMU's own)
+  uint32_t unused = 0;
+};
+static_assert(sizeof(TlbEntry) == 32);
+// Two sets of kTlbEntries each: [0] supervisor accesses (CPL 0-2 and the
+// implicit GDT/IDT/TSS accesses), [1] user accesses (CPL 3).
+inline constexpr uint32_t kTlbBits = 8;
+inline constexpr uint32_t kTlbEntries = 1u << kTlbBits;
+
+// System mode: guest linear memory through the MMU (paging, TLB, MMIO).
+// Implemented by mmu::Mmu. A fault raises #PF into the env and returns false.
+class SystemMemory {
+ public:
+  virtual ~SystemMemory() = default;
+  virtual bool read(GuestEnv& env, uint32_t linear, void* out, uint32_t len, bool user) = 0;
+  virtual bool write(GuestEnv& env, uint32_t linear, const void* in, uint32_t len, bool user) = 0;
+  virtual void flush_tlb(bool global_too) = 0;
+  virtual void flush_tlb_page(uint32_t linear) = 0;
+};
 
 // A helper: a C++ function called from IR for rare or complex instructions
 // (CPUID, BCD, x87, far transfers...). One uniform signature so that the
@@ -78,6 +115,72 @@ struct GuestEnv {
     if (on_code_write && on_code_write(owner, addr, len)) block_invalidated = true;
   }
   uint8_t* host(uint32_t linear) const { return guest_base + linear; }
+
+  // --- System mode (null in user mode) ---
+  SystemBus* bus = nullptr;
+  SystemMemory* memory = nullptr;
+  TlbEntry* tlb = nullptr;  // [2][kTlbEntries], see TlbEntry
+
+  // The current privilege level: CS.RPL in protected mode, 3 in virtual-8086
+  // mode, 0 in real mode. User mode always runs at CPL 3.
+  unsigned cpl() const {
+    if (!memory) return 3;
+    if (!(state->cr[0] & 1)) return 0;
+    if (state->eflags & x86::kVM) return 3;
+    return state->seg[x86::kCs].selector & 3;
+  }
+
+  // Guest memory for helpers, in user mode and system mode alike. read/write
+  // access as the current CPL; read_sys/write_sys are the implicit
+  // supervisor accesses (GDT, LDT, IDT, TSS) whatever the CPL. A fault
+  // raises #PF into the env (raise()) and returns false; the helper then
+  // returns at once. Writes also do note_store (self-modifying code).
+  // User mode: guest_base + linear (a host fault becomes the guest #PF).
+  bool read(uint32_t linear, void* out, uint32_t len) {
+    return access_read(linear, out, len, cpl() == 3);
+  }
+  bool write(uint32_t linear, const void* in, uint32_t len) {
+    return access_write(linear, in, len, cpl() == 3);
+  }
+  bool read_sys(uint32_t linear, void* out, uint32_t len) {
+    return access_read(linear, out, len, false);
+  }
+  bool write_sys(uint32_t linear, const void* in, uint32_t len) {
+    return access_write(linear, in, len, false);
+  }
+  // CR3 loads (global_too false), CR0.PG/CR4.PGE/PSE changes (true), INVLPG.
+  void flush_tlb(bool global_too) {
+    if (memory) memory->flush_tlb(global_too);
+  }
+  void flush_tlb_page(uint32_t linear) {
+    if (memory) memory->flush_tlb_page(linear);
+  }
+
+  // (The two below are the shared bodies of the four above.)
+  bool access_read(uint32_t linear, void* out, uint32_t len, bool user) {
+    if (memory) return memory->read(*this, linear, out, len, user);
+    if (uint64_t{linear} + len <= (uint64_t{1} << 32)) {
+      std::memcpy(out, guest_base + linear, len);
+      return true;
+    }
+    for (uint32_t i = 0; i < len; ++i)  // wraps at 4 GiB like the guest address
+      static_cast<uint8_t*>(out)[i] = guest_base[static_cast<uint32_t>(linear + i)];
+    return true;
+  }
+  bool access_write(uint32_t linear, const void* in, uint32_t len, bool user) {
+    if (memory) return memory->write(*this, linear, in, len, user);
+    if (uint64_t{linear} + len <= (uint64_t{1} << 32)) {
+      std::memcpy(guest_base + linear, in, len);
+      note_store(linear, len);
+      return true;
+    }
+    for (uint32_t i = 0; i < len; ++i) {
+      const auto a = static_cast<uint32_t>(linear + i);
+      guest_base[a] = static_cast<const uint8_t*>(in)[i];
+      note_store(a, 1);
+    }
+    return true;
+  }
 };
 
 }  // namespace dynemu::ir
