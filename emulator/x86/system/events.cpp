@@ -1,0 +1,244 @@
+#include "emulator/x86/system/events.h"
+
+#include <initializer_list>
+
+#include "emulator/ir/opcodes.h"
+#include "emulator/x86/lazy_flags.h"
+#include "emulator/x86/system/descriptors.h"
+#include "emulator/x86/system/memory.h"
+#include "emulator/x86/system/task.h"
+
+namespace dynemu::x86 {
+namespace {
+
+using ir::GuestEnv;
+
+bool pushes_error_code(uint8_t vector) {
+  return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+}
+
+// SDM vol. 3, table 6-4: which exception pairs make a double fault.
+enum class FaultClass : uint8_t { Benign, Contributory, PageFault };
+
+FaultClass classify(uint8_t vector) {
+  switch (vector) {
+    case 0:
+    case 10:
+    case 11:
+    case 12:
+    case 13: return FaultClass::Contributory;
+    case 14: return FaultClass::PageFault;
+    default: return FaultClass::Benign;
+  }
+}
+
+void set_sp(CpuState& s, bool big, uint32_t sp) {
+  s.gpr[kEsp] = big ? sp : (s.gpr[kEsp] & 0xffff0000u) | (sp & 0xffff);
+}
+
+// Pushes values below SS:SP without touching registers; the caller writes
+// ESP when nothing can fault any more.
+class StackWriter {
+ public:
+  StackWriter(GuestEnv& env, uint32_t base, uint32_t sp, bool big, Access access)
+      : m_env(env), m_base(base), m_sp(sp), m_mask(big ? 0xffffffffu : 0xffffu), m_access(access) {}
+  Status push(uint32_t value, unsigned bytes) {
+    m_sp = (m_sp - bytes) & m_mask;
+    return write_value(m_env, m_access, m_base + m_sp, bytes, value);
+  }
+  uint32_t sp() const { return m_sp; }
+
+ private:
+  GuestEnv& m_env;
+  uint32_t m_base, m_sp, m_mask;
+  Access m_access;
+};
+
+// Real mode (SDM vol. 2, INT n, REAL-ADDRESS-MODE): the IVT entry is
+// offset:segment at vector * 4; FLAGS, CS, IP are pushed.
+Status deliver_real(GuestEnv& env, uint8_t vector, uint32_t return_eip) {
+  CpuState& s = *env.state;
+  if (uint32_t{vector} * 4 + 3 > s.idtr.limit) return Fault{kVecGP, 0};
+  uint32_t entry;
+  SYS_TRY(read_value(env, Access::Supervisor, s.idtr.base + uint32_t{vector} * 4, 4, entry));
+  const bool big = s.seg[kSs].flags & kSegBig;
+  StackWriter stack(env, s.seg[kSs].base, s.gpr[kEsp], big, Access::Supervisor);
+  const uint32_t flags = read_eflags(s);
+  SYS_TRY(stack.push(flags, 2));
+  SYS_TRY(stack.push(s.seg[kCs].selector, 2));
+  SYS_TRY(stack.push(return_eip, 2));
+  set_sp(s, big, stack.sp());
+  write_eflags(s, flags & ~(kIF | kTF | kAC));
+  load_real_segment(s, kCs, static_cast<uint16_t>(entry >> 16));
+  s.eip = entry & 0xffff;
+  return {};
+}
+
+// Protected and virtual-8086 mode through an interrupt or trap gate (SDM
+// vol. 2, INT n, PROTECTED-MODE and the INTERRUPT-TO-INNER/SAME-PRIVILEGE
+// cases; vol. 3, 6.12).
+Status deliver_protected(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t error_code,
+                         uint32_t return_eip) {
+  CpuState& s = *env.state;
+  const bool software = kind == EventKind::SoftwareInt || kind == EventKind::SoftwareTrap;
+  const uint32_t ext = software ? 0 : 1;
+  const uint32_t idt_error = uint32_t{vector} * 8 + 2 + ext;
+  if (uint32_t{vector} * 8 + 7 > s.idtr.limit) return Fault{kVecGP, idt_error};
+  Descriptor gate;
+  {
+    uint32_t words[2];
+    SYS_TRY(read_mem(env, Access::Supervisor, s.idtr.base + uint32_t{vector} * 8, words, 8));
+    gate.lo = words[0];
+    gate.hi = words[1];
+  }
+  const unsigned type = gate.type();
+  const bool int_gate = type == kIntGate16 || type == kIntGate32;
+  const bool trap_gate = type == kTrapGate16 || type == kTrapGate32;
+  if (gate.is_segment() || !(int_gate || trap_gate || type == kTaskGate))
+    return Fault{kVecGP, idt_error};
+  const unsigned cpl = cpl_of(s);
+  if (software && gate.dpl() < cpl) return Fault{kVecGP, idt_error};
+  if (!gate.present()) return Fault{kVecNP, idt_error};
+  const bool push_error = kind == EventKind::Exception && pushes_error_code(vector);
+
+  if (type == kTaskGate) {
+    SYS_TRY(task_switch(env, gate.gate_selector(), TaskSwitchReason::Interrupt, ext, return_eip));
+    if (push_error) {
+      // The error code goes on the new task's stack (SDM vol. 3, 6.12.2).
+      const bool big = s.seg[kSs].flags & kSegBig;
+      const bool tss32 = (s.tr.flags & kSegType) == kTss32Busy;
+      StackWriter stack(env, s.seg[kSs].base, s.gpr[kEsp], big, Access::Supervisor);
+      SYS_TRY(stack.push(error_code, tss32 ? 4 : 2));
+      set_sp(s, big, stack.sp());
+    }
+    return {};
+  }
+
+  const uint16_t sel = gate.gate_selector();
+  const uint32_t sel_error = static_cast<uint32_t>(sel & 0xfffc) | ext;
+  if ((sel & 0xfffc) == 0) return Fault{kVecGP, ext};
+  Descriptor code;
+  SYS_TRY(fetch_descriptor(env, sel, code, kVecGP, ext));
+  if (!code.is_code() || code.dpl() > cpl) return Fault{kVecGP, sel_error};
+  if (!code.present()) return Fault{kVecNP, sel_error};
+
+  const bool gate32 = gate.gate32();
+  const unsigned bytes = gate32 ? 4 : 2;
+  const uint32_t offset = gate32 ? gate.gate_offset() : gate.gate_offset() & 0xffff;
+  if (offset > code.limit()) return Fault{kVecGP, ext};
+  const bool vm86 = s.eflags & kVM;
+  const uint32_t flags = read_eflags(s);
+  const bool inner = !code.conforming() && code.dpl() < cpl;
+  const unsigned new_cpl = inner ? code.dpl() : cpl;
+  if (vm86 && (!inner || new_cpl != 0)) return Fault{kVecGP, sel_error};
+
+  SegmentCache new_ss = s.seg[kSs];
+  uint32_t new_sp;
+  const unsigned frame = (vm86 ? 9u : inner ? 5u : 3u) + (push_error ? 1u : 0u);
+  if (inner) {
+    uint16_t ss_sel;
+    uint32_t esp;
+    SYS_TRY(tss_stack(env, new_cpl, ext, ss_sel, esp));
+    Descriptor ss_desc;
+    SYS_TRY(check_stack_segment(env, ss_sel, new_cpl, kVecTS, ext, ss_desc));
+    SYS_TRY(mark_accessed(env, ss_sel, ss_desc));
+    new_ss = make_cache(ss_sel, ss_desc);
+    new_sp = esp;
+    if (!stack_room(new_ss, new_sp, frame * bytes))
+      return Fault{kVecSS, static_cast<uint32_t>(ss_sel & 0xfffc) | ext};
+  } else {
+    new_sp = s.gpr[kEsp];
+    if (!stack_room(new_ss, new_sp, frame * bytes)) return Fault{kVecSS, ext};
+  }
+  const bool big = new_ss.flags & kSegBig;
+  if (!big) new_sp &= 0xffff;
+  StackWriter stack(env, new_ss.base, new_sp, big, inner ? Access::Supervisor : Access::Cpl);
+  if (vm86) {
+    SYS_TRY(stack.push(s.seg[kGs].selector, bytes));
+    SYS_TRY(stack.push(s.seg[kFs].selector, bytes));
+    SYS_TRY(stack.push(s.seg[kDs].selector, bytes));
+    SYS_TRY(stack.push(s.seg[kEs].selector, bytes));
+  }
+  if (inner) {
+    SYS_TRY(stack.push(s.seg[kSs].selector, bytes));
+    SYS_TRY(stack.push(s.gpr[kEsp], bytes));
+  }
+  SYS_TRY(stack.push(flags, bytes));
+  SYS_TRY(stack.push(s.seg[kCs].selector, bytes));
+  SYS_TRY(stack.push(return_eip, bytes));
+  if (push_error) SYS_TRY(stack.push(error_code, bytes));
+  SYS_TRY(mark_accessed(env, sel, code));
+
+  // Nothing faults from here on: commit.
+  if (vm86) {
+    for (unsigned seg : {kEs, kDs, kFs, kGs}) s.seg[seg] = SegmentCache{0, 0, 0, 0};
+  }
+  if (inner) {
+    s.seg[kSs] = new_ss;
+    s.gpr[kEsp] = stack.sp();
+  } else {
+    set_sp(s, big, stack.sp());
+  }
+  s.seg[kCs] = make_cache(static_cast<uint16_t>((sel & 0xfffc) | new_cpl), code);
+  uint32_t new_flags = flags & ~(kTF | kNT | kVM | kRF);
+  if (int_gate) new_flags &= ~kIF;
+  write_eflags(s, new_flags);
+  s.eip = offset;
+  return {};
+}
+
+// INT n / INT3 / INTO in system mode, called from IR: the EIP of the INT
+// instruction stays in the state until delivery succeeds.
+uint64_t software_interrupt(GuestEnv& env, uint64_t vector, uint64_t kind, uint64_t next_eip,
+                            uint64_t) {
+  CpuState& s = *env.state;
+  const auto k = static_cast<EventKind>(kind);
+  if ((s.eflags & kVM) && k == EventKind::SoftwareInt && iopl_of(s) < 3) {
+    env.raise(kVecGP, 0);
+    return 0;
+  }
+  const Status st =
+      deliver_once(env, static_cast<uint8_t>(vector), k, 0, static_cast<uint32_t>(next_eip));
+  if (!st) {
+    const Fault& f = st.fault();
+    env.raise(f.vector, f.error_code, f.addr);
+    return 0;
+  }
+  return s.eip;
+}
+
+}  // namespace
+
+Status deliver_once(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t error_code,
+                    uint32_t return_eip) {
+  if (!(env.state->cr[0] & 1)) return deliver_real(env, vector, return_eip);
+  return deliver_protected(env, vector, kind, error_code, return_eip);
+}
+
+bool deliver_event(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t error_code) {
+  CpuState& s = *env.state;
+  // At most three rounds can matter: the event, a second fault (or #DF), #DF.
+  for (int round = 0; round < 4; ++round) {
+    const Status st = deliver_once(env, vector, kind, error_code, s.eip);
+    if (st) return true;
+    const Fault& f = st.fault();
+    if (f.vector == kVecPF) s.cr[2] = f.addr;
+    if (kind == EventKind::Exception && vector == kVecDF) return false;
+    const FaultClass first = kind == EventKind::Exception ? classify(vector) : FaultClass::Benign;
+    const FaultClass second = classify(f.vector);
+    const bool double_fault =
+        (first == FaultClass::Contributory && second == FaultClass::Contributory) ||
+        (first == FaultClass::PageFault && second != FaultClass::Benign);
+    kind = EventKind::Exception;
+    vector = double_fault ? uint8_t{kVecDF} : f.vector;
+    error_code = double_fault ? 0 : f.error_code;
+  }
+  return false;
+}
+
+const ir::HelperInfo kSoftwareInterruptHelper{
+    "software_interrupt", &software_interrupt, ir::Type::I32, 3,
+    ir::kReadsState | ir::kWritesState | ir::kReadsCc | ir::kWritesCc | ir::kReadsMem |
+        ir::kWritesMem | ir::kMayRaise};
+
+}  // namespace dynemu::x86
