@@ -66,6 +66,10 @@ struct CpuState {
   SegmentCache ldtr, tr;
   uint32_t cr[5] = {};
   uint32_t dr[8] = {};
+  // System mode interrupt shadow: translated STI (when IF was 0), MOV SS and
+  // POP SS set it to 1; the CPU loop then takes no interrupt at the next
+  // block boundary and clears it (one instruction later at the earliest).
+  uint8_t int_shadow = 0;
   FpuState fpu;
 };
 
