@@ -64,9 +64,9 @@ void I8254::reset() {
 void I8254::visit_state(StateVisitor& v) {
   static const char* const kNames[3] = {"counter0", "counter1", "counter2"};
   for (int i = 0; i < 3; ++i) v(kNames[i], m_ch[i]);
-  // Counter 0's OUT level: the IRQ0 wire is driven from it.
-  bool out0 = m_out0.level();
-  v("out0", out0);
+  // OUT0 and its timer are functions of the counter state and the clock:
+  // re-derive them (after a load they must follow the restored counters).
+  update_out0(m_sched.now());
 }
 
 void I8254::attach(IoBus& bus) {
