@@ -51,14 +51,11 @@ uint32_t field_mask(uint64_t imm) {
 
 }  // namespace
 
+// Constants emit nothing: every use loads the immediate (Emitter::load32).
 void emit_Const32(Emitter& e, const ir::Inst& i) {
-  e.mov(eax, static_cast<uint32_t>(i.imm));
-  e.store32(i.dst, eax);
   e.note_const(i.dst, static_cast<uint32_t>(i.imm));
 }
 void emit_Const64(Emitter& e, const ir::Inst& i) {
-  e.mov(rax, i.imm);
-  e.store64(i.dst, rax);
   e.note_const(i.dst, i.imm);
 }
 
@@ -200,11 +197,12 @@ void emit_Pack64(Emitter& e, const ir::Inst& i) {
   e.store64(i.dst, rax);
 }
 void emit_Lo64(Emitter& e, const ir::Inst& i) {
-  e.mov(eax, e.tmp32(i.args[0]));
+  e.load32(eax, i.args[0]);
   e.store32(i.dst, eax);
 }
 void emit_Hi64(Emitter& e, const ir::Inst& i) {
-  e.mov(eax, dword[r14 + 8 * i.args[0].id + 4]);
+  e.load64(rax, i.args[0]);
+  e.shr(rax, 32);
   e.store32(i.dst, eax);
 }
 void emit_Zext64(Emitter& e, const ir::Inst& i) {
@@ -212,7 +210,8 @@ void emit_Zext64(Emitter& e, const ir::Inst& i) {
   e.store64(i.dst, rax);
 }
 void emit_Sext64(Emitter& e, const ir::Inst& i) {
-  e.movsxd(rax, e.tmp32(i.args[0]));
+  e.load32(eax, i.args[0]);
+  e.movsxd(rax, eax);
   e.store64(i.dst, rax);
 }
 void emit_Add64(Emitter& e, const ir::Inst& i) {

@@ -1,7 +1,7 @@
 // Calls into C++: registered IR helpers (ir::HelperInfo, SysV: rdi = env,
-// rsi, rdx, rcx, r8 = arguments, rax = result) and x86 division. All IR
-// temps live in memory and the pinned registers are callee-saved, so a
-// call needs no register saves; the frame keeps rsp 16-byte aligned.
+// rsi, rdx, rcx, r8 = arguments, rax = result) and x86 division. The
+// pinned registers are callee-saved and Emitter::call_fn writes back temps
+// cached in caller-saved registers; the frame keeps rsp 16-byte aligned.
 #include "emulator/backend/x64/emitter.h"
 #include "emulator/ir/semantics.h"
 
@@ -41,13 +41,14 @@ void divide(Emitter& e, const ir::Inst& i, bool is_signed) {
   e.load64(rsi, i.args[0]);
   e.load32(edx, i.args[1]);
   e.mov(ecx, static_cast<uint32_t>(i.imm) | (is_signed ? 0x100u : 0u));
-  e.lea(r8, e.tmp(i.dst));
+  e.lea(r8, e.tmp(i.dst));  // the result goes through its temps slot
   e.call_fn(reinterpret_cast<const void*>(&jit_divide));
   Xbyak::Label ok;
   e.test(al, al);
   e.jnz(ok, Emitter::T_NEAR);
   e.leave(encode_exit(ExitKind::Exception));
   e.L(ok);
+  if (e.in_reg(i.dst)) e.mov(e.reg64(i.dst), e.tmp(i.dst));
 }
 
 }  // namespace

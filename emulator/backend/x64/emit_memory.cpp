@@ -22,15 +22,16 @@ extern "C" void jit_note_store(ir::GuestEnv* env, uint32_t addr, uint32_t len) {
 
 void check_code_pages(Emitter& e, unsigned len) {
   Xbyak::Label slow, done;
-  e.test(r15, r15);
+  e.mov(rcx, qword[r13 + offsetof(ir::GuestEnv, code_pages)]);
+  e.test(rcx, rcx);
   e.jz(done, Emitter::T_NEAR);
   e.mov(edx, eax);
   e.shr(edx, 12);
-  e.bt(dword[r15], edx);  // bit string: addresses the right 64-bit word
+  e.bt(dword[rcx], edx);  // bit string: addresses the right 64-bit word
   e.jc(slow, Emitter::T_NEAR);
   e.lea(edx, ptr[eax + (len - 1)]);
   e.shr(edx, 12);
-  e.bt(dword[r15], edx);
+  e.bt(dword[rcx], edx);
   e.jnc(done, Emitter::T_NEAR);
   e.L(slow);
   e.mov(rdi, r13);

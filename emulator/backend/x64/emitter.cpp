@@ -7,35 +7,53 @@ using namespace Xbyak::util;
 Emitter::Emitter(size_t max_size) : Xbyak::CodeGenerator(max_size, Xbyak::DontSetProtectRWE) {}
 
 void Emitter::load32(const Xbyak::Reg32& r, ir::Value v) {
-  if (v.valid() && m_is_const[v.id] && m_const[v.id] != 0)
-    mov(r, static_cast<uint32_t>(m_const[v.id]));
-  else if (v.valid() && !m_is_const[v.id])
-    mov(r, tmp32(v));
-  else
+  if (!v.valid() || (m_is_const[v.id] && m_const[v.id] == 0))
     xor_(r, r);
+  else if (m_is_const[v.id])
+    mov(r, static_cast<uint32_t>(m_const[v.id]));
+  else if (in_reg(v)) {
+    if (reg32(v).getIdx() != r.getIdx()) mov(r, reg32(v));
+  } else
+    mov(r, tmp32(v));
 }
 
 void Emitter::load64(const Xbyak::Reg64& r, ir::Value v) {
-  if (v.valid() && m_is_const[v.id] && m_const[v.id] != 0)
-    mov(r, m_const[v.id]);
-  else if (v.valid() && !m_is_const[v.id])
-    mov(r, tmp(v));
-  else
+  if (!v.valid() || (m_is_const[v.id] && m_const[v.id] == 0))
     xor_(r.cvt32(), r.cvt32());
+  else if (m_is_const[v.id])
+    mov(r, m_const[v.id]);
+  else if (in_reg(v)) {
+    if (reg64(v).getIdx() != r.getIdx()) mov(r, reg64(v));
+  } else
+    mov(r, tmp(v));
 }
 
 void Emitter::store32(ir::Value v, const Xbyak::Reg32& r) {
-  // Temps hold i32 values zero-extended: write the full slot.
-  mov(tmp(v), r.cvt64());
+  if (m_ra.unused(v)) return;
+  if (in_reg(v)) {
+    // Writing the 32-bit register zero-extends, as temps hold i32 values.
+    if (reg32(v).getIdx() != r.getIdx()) mov(reg32(v), r);
+  } else
+    mov(tmp(v), r.cvt64());  // the full slot (r's upper half is zero)
 }
 
 void Emitter::store64(ir::Value v, const Xbyak::Reg64& r) {
-  mov(tmp(v), r);
+  if (m_ra.unused(v)) return;
+  if (in_reg(v)) {
+    if (reg64(v).getIdx() != r.getIdx()) mov(reg64(v), r);
+  } else
+    mov(tmp(v), r);
 }
 
 void Emitter::call_fn(const void* fn) {
+  m_ra.for_live_caller_saved(m_pos, m_cur_dst, [&](uint16_t t, unsigned p) {
+    mov(qword[r14 + 8 * t], Xbyak::Reg64(RegAlloc::host_index(p)));
+  });
   mov(rax, reinterpret_cast<uint64_t>(fn));
   call(rax);
+  m_ra.for_live_caller_saved(m_pos, m_cur_dst, [&](uint16_t t, unsigned p) {
+    mov(Xbyak::Reg64(RegAlloc::host_index(p)), qword[r14 + 8 * t]);
+  });
 }
 
 void Emitter::leave(uint64_t exit_code) {
@@ -68,6 +86,7 @@ void Emitter::emit_block(const ir::Block& block) {
   m_may_have_stored = false;
   m_is_const.assign(block.temp_types.size(), 0);
   m_const.assign(block.temp_types.size(), 0);
+  m_ra.begin(block);
   Xbyak::Label epilogue;
   m_epilogue = &epilogue;
   // Prologue: six callee-saved pushes + return address = 56 bytes, so one
@@ -83,14 +102,18 @@ void Emitter::emit_block(const ir::Block& block) {
   mov(r14, rsi);
   mov(rbx, qword[r13 + offsetof(ir::GuestEnv, state)]);
   mov(r12, qword[r13 + offsetof(ir::GuestEnv, guest_base)]);
-  mov(r15, qword[r13 + offsetof(ir::GuestEnv, code_pages)]);
   // Chained blocks enter here, with the registers above already set.
   m_body_offset = getSize();
   if (m_chain_slots) {
     mov(rax, m_tag);
     mov(qword[r14 - 16], rax);
   }
-  for (const ir::Inst& inst : block.insts) {
+  for (m_pos = 0; m_pos < block.insts.size(); ++m_pos) {
+    const ir::Inst& inst = block.insts[m_pos];
+    const RegAlloc::Spill spill = m_ra.before(m_pos, inst);
+    if (spill.temp != ir::Value::kNone)
+      mov(qword[r14 + 8 * spill.temp], Xbyak::Reg64(RegAlloc::host_index(spill.reg)));
+    m_cur_dst = inst.dst.id;
     switch (inst.op) {
 #define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx) \
   case ir::Opcode::id:                                 \

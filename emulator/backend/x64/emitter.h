@@ -6,6 +6,7 @@
 
 #include <xbyak/xbyak.h>
 
+#include "emulator/backend/x64/reg_alloc.h"
 #include "emulator/interp/interpreter.h"
 #include "emulator/ir/block.h"
 #include "emulator/ir/helper.h"
@@ -18,12 +19,13 @@ constexpr uint64_t encode_exit(interp::ExitKind kind, uint32_t slot = 0) {
   return static_cast<uint64_t>(kind) | uint64_t{slot} << 32;
 }
 
-// Emits the host code of one block. Register plan (all callee-saved under
-// SysV, so helper calls need no saves: every IR temp lives in the temps
-// array, never in a caller-saved register across ops):
+// Emits the host code of one block. Register plan:
 //   rbx = CpuState*, r12 = guest_base, r13 = GuestEnv*, r14 = temps
-//   (uint64_t per IR value), r15 = SMC code-page bitmap (or null).
-// rax, rcx, rdx, rsi, rdi, r8..r11 are scratch within one op.
+//   (uint64_t slot per IR value) - pinned, callee-saved under SysV.
+//   r9, r10, r11, rbp, r15: IR temps (RegAlloc); a temp without a register
+//   lives in its temps slot. Code outside load/store helpers below must not
+//   touch these (emit_softmmu included).
+//   rax, rcx, rdx, rsi, rdi, r8 are scratch within one op.
 // Entry: uint64_t fn(ir::GuestEnv* env, uint64_t* temps).
 class Emitter : public Xbyak::CodeGenerator {
  public:
@@ -32,9 +34,18 @@ class Emitter : public Xbyak::CodeGenerator {
   // Emits `block`; throws Xbyak::Error when it does not fit.
   void emit_block(const ir::Block& block);
 
-  // Operand of temp v.
+  // The temps slot of v (its home when it has no register).
   Xbyak::Address tmp(ir::Value v) const { return qword[r14 + 8 * v.id]; }
   Xbyak::Address tmp32(ir::Value v) const { return dword[r14 + 8 * v.id]; }
+  // The pool register holding v now, if any.
+  bool in_reg(ir::Value v) const { return m_ra.reg_of(v) != RegAlloc::kNoReg; }
+  Xbyak::Reg64 reg64(ir::Value v) const {
+    return Xbyak::Reg64(RegAlloc::host_index(m_ra.reg_of(v)));
+  }
+  Xbyak::Reg32 reg32(ir::Value v) const {
+    return Xbyak::Reg32(RegAlloc::host_index(m_ra.reg_of(v)));
+  }
+  bool is_const(ir::Value v) const { return v.valid() && m_is_const[v.id]; }
   // Loads a (zero-extended) i32 temp, 0 if absent.
   void load32(const Xbyak::Reg32& r, ir::Value v);
   void load64(const Xbyak::Reg64& r, ir::Value v);
@@ -42,6 +53,8 @@ class Emitter : public Xbyak::CodeGenerator {
   void store32(ir::Value v, const Xbyak::Reg32& r);
   void store64(ir::Value v, const Xbyak::Reg64& r);
   // Calls a C function with rsp 16-byte aligned (the frame keeps it so).
+  // Temps cached in caller-saved registers are written back to their slots
+  // before and reloaded after (arguments already in rdi..r8 stay intact).
   void call_fn(const void* fn);
   // Leaves the block returning encode_exit(kind, slot).
   void leave(uint64_t exit_code);
@@ -74,6 +87,9 @@ class Emitter : public Xbyak::CodeGenerator {
 
  private:
   Xbyak::Label* m_epilogue = nullptr;
+  RegAlloc m_ra;
+  uint32_t m_pos = 0;                     // index of the instruction being emitted
+  uint16_t m_cur_dst = ir::Value::kNone;  // its result
 };
 
 // One emitter per IR opcode, defined by the op-group files (emit_alu.cpp,
