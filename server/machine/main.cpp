@@ -1,24 +1,99 @@
 // dynemu-system-i386: one emulated PC, driven by QEMU-like flags.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "emulator/exec/cpu.h"
+#include "hw/pc/board.h"
+#include "server/machine/host_char.h"
+#include "server/machine/machine_loop.h"
 #include "server/machine/options.h"
 
+namespace {
+
+using dynemu::Error;
+using dynemu::Result;
+
+Result<std::vector<uint8_t>> read_file(const char* what, const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Error{std::string(what) + " " + path + ": " + std::strerror(errno)};
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) return Error{std::string(what) + " " + path + ": read error"};
+  return bytes;
+}
+
+[[noreturn]] void fail(const std::string& message) {
+  std::fprintf(stderr, "dynemu-system-i386: %s\n", message.c_str());
+  std::exit(2);
+}
+
+template <typename T>
+T must(Result<T> r) {
+  if (!r) fail(r.error().message);
+  return std::move(r).value();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using dynemu::machine::ParseOutcome;
+  using namespace dynemu::machine;
   const std::vector<std::string> args(argv + 1, argv + argc);
-  ParseOutcome parsed =
-      dynemu::machine::parse_options(args, std::getenv(dynemu::machine::kFirmwareDirEnv));
+  ParseOutcome parsed = parse_options(args, std::getenv(kFirmwareDirEnv));
   if (parsed.action == ParseOutcome::Action::Exit) {
     std::fputs(parsed.text.c_str(), parsed.exit_code == 0 ? stdout : stderr);
     return parsed.exit_code;
   }
-  if (auto files = dynemu::machine::check_files(parsed.options); !files) {
-    std::fprintf(stderr, "dynemu-system-i386: %s\n", files.error().message.c_str());
-    return 2;
+  const Options& o = parsed.options;
+  if (auto files = check_files(o); !files) fail(files.error().message);
+
+  dynemu::hw::pc::BoardConfig config;
+  config.ram_bytes = o.ram_bytes;
+  config.bios = must(read_file("-bios", o.bios));
+  const std::string vgabios = o.firmware_dir + "/vgabios-stdvga.bin";
+  if (auto vga = read_file("VGA BIOS", vgabios))
+    config.vga_bios = std::move(vga).value();
+  else
+    std::fprintf(stderr, "dynemu-system-i386: warning: %s; the VGA has no BIOS\n",
+                 vga.error().message.c_str());
+  config.hda = o.hda;
+  config.hdb = o.hdb;
+  config.cdrom = o.cdrom;
+  config.snapshot = o.snapshot;
+  config.boot_order = o.boot_order;
+  if (!o.kernel.empty()) {
+    config.kernel = must(read_file("-kernel", o.kernel));
+    if (!o.initrd.empty()) config.initrd = must(read_file("-initrd", o.initrd));
+    config.append = o.append;
   }
-  std::fprintf(stderr, "dynemu-system-i386: the PC board is not wired yet\n");
-  return 1;
+  config.engine = o.engine;
+  config.log = o.log;
+
+  // Host ends of COM1, COM2 and the debug console.
+  std::vector<std::unique_ptr<HostChar>> serial;
+  for (const CharSpec& spec : o.serial) serial.push_back(must(HostChar::open("-serial", spec)));
+  std::unique_ptr<HostChar> debugcon = must(HostChar::open("-debugcon", o.debugcon));
+  for (size_t i = 0; i < serial.size(); ++i) {
+    HostChar* c = serial[i].get();
+    config.serial_out[i] = [c](uint8_t b) { c->write(b); };
+  }
+  config.serial_console = !o.serial.empty() && o.serial[0].kind == CharSpec::Kind::Stdio;
+  config.debugcon_out = [c = debugcon.get()](uint8_t b) { c->write(b); };
+
+  dynemu::exec::install_host_fault_handler();
+  auto board = must(dynemu::hw::pc::Board::create(std::move(config)));
+
+  std::vector<HostChar*> serial_ptrs, outputs{debugcon.get()};
+  for (auto& c : serial) {
+    serial_ptrs.push_back(c.get());
+    outputs.push_back(c.get());
+  }
+  MachineLoop loop(*board, serial_ptrs, outputs,
+                   o.no_reboot ? ResetPolicy::Stop : ResetPolicy::Reset);
+  return loop.run();
 }
