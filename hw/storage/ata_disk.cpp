@@ -46,7 +46,6 @@ IdentifyData AtaDisk::identify() const {
       static_cast<uint32_t>(std::min<uint64_t>(m_sectors / (uint64_t{m_heads} * m_spt), 65535));
   uint32_t chs_capacity = logical_cyl * m_heads * m_spt;
   uint64_t lba28 = std::min<uint64_t>(m_sectors, kLba28Max);
-  uint8_t mode_class = m_xfer_mode >> 3, mode = m_xfer_mode & 7;
 
   id[0] = 0x0040;  // fixed device
   id[1] = static_cast<uint16_t>(m_cylinders);
@@ -72,8 +71,7 @@ IdentifyData AtaDisk::identify() const {
   if (m_multiple) id[59] = 0x100 | m_multiple;
   id[60] = static_cast<uint16_t>(lba28);
   id[61] = static_cast<uint16_t>(lba28 >> 16);
-  id[62] = 0x07 | (mode_class == 2 ? 0x100 << mode : 0);   // single-word DMA 0-2
-  id[63] = 0x07 | (mode_class == 4 ? 0x100 << mode : 0);   // multiword DMA 0-2
+  put_dma_modes(id, m_xfer_mode);                          // words 62, 63, 88
   id[64] = 0x03;                                           // PIO 3 and 4
   id[65] = id[66] = id[67] = id[68] = 120;                 // cycle times, ns
   id[80] = 0x7E;                                           // ATA-1 .. ATA-6
@@ -83,8 +81,7 @@ IdentifyData AtaDisk::identify() const {
   id[85] = (1 << 14) | (m_look_ahead ? 1 << 6 : 0) | (m_write_cache ? 1 << 5 : 0);
   id[86] = (1 << 13) | (1 << 12) | (1 << 10);
   id[87] = 1 << 14;
-  id[88] = 0x3F | (mode_class == 8 ? 0x100 << mode : 0);  // UDMA 0-5
-  id[93] = (1 << 14) | (1 << 13) | 1;                     // reset results, 80-wire cable
+  id[93] = (1 << 14) | (1 << 13) | 1;  // reset results, 80-wire cable
   for (unsigned i = 0; i < 4; ++i) id[100 + i] = static_cast<uint16_t>(m_sectors >> (16 * i));
   put_integrity_word(id);
   return id;
@@ -253,21 +250,10 @@ void AtaDisk::read_verify(Addressing mode) {
 // SET FEATURES (EFh): the subcommand is in the features register.
 void AtaDisk::set_features() {
   switch (m_regs.feature) {
-    case 0x03: {  // set transfer mode from the sector count
-      uint8_t v = m_regs.nsector;
-      uint8_t mode = v & 7;
-      bool ok = false;
-      switch (v >> 3) {
-        case 0: ok = mode <= 1; break;  // PIO default mode
-        case 1: ok = mode <= 4; break;  // PIO flow control mode
-        case 2:                         // single-word DMA
-        case 4: ok = mode <= 2; break;  // multiword DMA
-        case 8: ok = mode <= 5; break;  // Ultra DMA
-      }
-      if (!ok) return fail(error::kAbrt);
-      m_xfer_mode = v;
+    case 0x03:  // set transfer mode from the sector count
+      if (!valid_transfer_mode(m_regs.nsector)) return fail(error::kAbrt);
+      m_xfer_mode = m_regs.nsector;
       break;
-    }
     case 0x02: m_write_cache = true; break;
     case 0x82: m_write_cache = false; break;
     case 0xAA: m_look_ahead = true; break;
