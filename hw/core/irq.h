@@ -13,6 +13,17 @@ class IrqLine {
  public:
   IrqLine() = default;  // unconnected: set() only records the level
   explicit IrqLine(std::function<void(bool level)> sink) : m_sink(std::move(sink)) {}
+  IrqLine(const IrqLine&) = default;
+  IrqLine(IrqLine&&) = default;
+  // Connecting a driver's line to a (new) receiver: `dev.irq() = pic.input(4)`.
+  // The line keeps the level its driver holds, and a receiver connected to a
+  // line that is already high sees it rise, as a wire plugged into an
+  // asserted output would.
+  IrqLine& operator=(IrqLine other) {
+    m_sink = std::move(other.m_sink);
+    if (m_level && m_sink) m_sink(true);
+    return *this;
+  }
 
   void set(bool level) {
     if (level == m_level) return;

@@ -110,6 +110,14 @@ TEST(IrqLine, SinkSeesChangesOnly) {
   unconnected.raise();
   EXPECT_TRUE(unconnected.level());
   EXPECT_FALSE(unconnected.connected());
+  // Connecting a receiver to a line already high: it sees the level.
+  std::vector<bool> late;
+  unconnected = IrqLine([&](bool l) { late.push_back(l); });
+  EXPECT_TRUE(unconnected.connected());
+  EXPECT_TRUE(unconnected.level());
+  EXPECT_EQ(late, std::vector<bool>{true});
+  unconnected.lower();
+  EXPECT_EQ(late, (std::vector<bool>{true, false}));
 }
 
 TEST(Scheduler, ManualAdvanceFiresInDeadlineOrderAtTheirTimes) {
