@@ -1,6 +1,6 @@
 #include "hw/storage/ide_channel.h"
 
-#include <string>
+#include "hw/storage/prefixed_visitor.h"
 
 namespace dynemu::hw::storage {
 
@@ -14,25 +14,6 @@ constexpr unsigned kHcyl = 5;
 constexpr unsigned kSelect = 6;
 constexpr unsigned kStatus = 7;  // write: command
 }  // namespace reg
-
-namespace {
-
-// Gives a device's fields a per-position prefix ("unit0.regs"), so two
-// devices on a channel never share a name.
-class PrefixedVisitor final : public StateVisitor {
- public:
-  PrefixedVisitor(StateVisitor& inner, const char* prefix) : m_inner(inner), m_prefix(prefix) {}
-  void field(const char* name, void* data, size_t bytes) override {
-    std::string full = m_prefix + name;
-    m_inner.field(full.c_str(), data, bytes);
-  }
-
- private:
-  StateVisitor& m_inner;
-  std::string m_prefix;
-};
-
-}  // namespace
 
 IdeChannel::IdeChannel(const char* name, Ports ports) : m_name(name), m_ports(ports) {
   absent_signature(0);
