@@ -125,6 +125,22 @@ uint16_t FwCfg::add_file(std::string_view name, std::vector<uint8_t> bytes) {
   return key;
 }
 
+uint16_t FwCfg::add_file_int(std::string_view name, uint64_t value, unsigned bytes) {
+  std::vector<uint8_t> b;
+  put_le(b, value, bytes);
+  return add_file(name, std::move(b));
+}
+
+std::vector<uint8_t> FwCfg::encode_e820(std::span<const E820Entry> entries) {
+  std::vector<uint8_t> out;
+  for (const E820Entry& e : entries) {
+    put_le(out, e.address, 8);
+    put_le(out, e.length, 8);
+    put_le(out, e.type, 4);
+  }
+  return out;
+}
+
 void FwCfg::rebuild_directory() {
   // std::map keeps the names sorted, as QEMU lists them.
   std::vector<uint8_t> dir(4 + 64 * m_files.size(), 0);

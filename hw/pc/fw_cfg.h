@@ -97,8 +97,20 @@ class FwCfg : public hw::Device, public hw::PortHandler {
   void set_string(uint16_t key, std::string_view s);  // with its NUL
   // A named file; returns its selector. Adding a name again replaces it.
   uint16_t add_file(std::string_view name, std::vector<uint8_t> bytes);
+  // A file holding a little-endian integer of 1, 2, 4 or 8 bytes, the way
+  // SeaBIOS's romfile_loadint reads "etc/boot-fail-wait", "etc/sercon-port"...
+  uint16_t add_file_int(std::string_view name, uint64_t value, unsigned bytes);
   const std::vector<uint8_t>* item(uint16_t key) const;
   const std::vector<uint8_t>* file(std::string_view name) const;
+
+  // "etc/e820": packed little-endian {u64 address; u64 length; u32 type}
+  // records (type 1 RAM, 2 reserved), as QEMU builds it and SeaBIOS reads it.
+  struct E820Entry {
+    uint64_t address;
+    uint64_t length;
+    uint32_t type;
+  };
+  static std::vector<uint8_t> encode_e820(std::span<const E820Entry> entries);
 
   // The numeric items QEMU's pc board provides (defaults: 0 RAM, 1 CPU, no
   // menu, graphics on).

@@ -10,11 +10,15 @@ namespace dynemu::pci {
 PciBus::PciBus(hw::IoBus* io, mmu::PhysMemory* memory) : m_io(io), m_memory(memory) {}
 
 PciBus::~PciBus() {
-  for (PciDevice* d : m_devices) {
-    if (!d) continue;
-    for (int slot = 0; slot <= kRomSlot; ++slot) unmap_region(*d, slot);
-    d->m_bus = nullptr;
-  }
+  // Devices still attached stay where they are mapped; they only forget the bus.
+  for (PciDevice* d : m_devices)
+    if (d) d->m_bus = nullptr;
+}
+
+void PciBus::detach(PciDevice& device) {
+  for (int slot = 0; slot <= kRomSlot; ++slot) unmap_region(device, slot);
+  m_devices[device.m_devfn] = nullptr;
+  device.m_bus = nullptr;
 }
 
 void PciBus::attach(uint8_t devfn, PciDevice* device) {

@@ -33,8 +33,12 @@ class PciBus {
 
   // Puts a function at devfn (slot << 3 | function). The bus does not own it.
   void attach(uint8_t devfn, PciDevice* device);
+  // Takes a function off the bus, unmapping its regions (a device's
+  // destructor does this: the I/O bus and memory must outlive devices).
+  void detach(PciDevice& device);
   PciDevice* device(uint8_t devfn) const { return m_devices[devfn]; }
   void set_irq_router(PciIrqRouter* router) { m_router = router; }
+  PciIrqRouter* irq_router() const { return m_router; }
 
   // Configuration cycles on this bus; an empty devfn reads all ones.
   uint32_t config_read(uint8_t devfn, uint8_t offset, unsigned size);

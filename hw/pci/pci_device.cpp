@@ -37,7 +37,9 @@ PciDevice::PciDevice(const PciId& id) : m_id(id) {
   write_header_defaults();
 }
 
-PciDevice::~PciDevice() = default;
+PciDevice::~PciDevice() {
+  if (m_bus) m_bus->detach(*this);
+}
 
 void PciDevice::write_header_defaults() {
   m_config.fill(0);

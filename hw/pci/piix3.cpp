@@ -34,6 +34,10 @@ Piix3::Piix3() : PciDevice(bridge_id()) {
   Piix3::reset();
 }
 
+Piix3::~Piix3() {
+  if (bus() && bus()->irq_router() == this) bus()->set_irq_router(nullptr);
+}
+
 void Piix3::map_ports(hw::IoBus& io) {
   io.map(kResetControlPort, 1, this, 1);
 }

@@ -29,6 +29,7 @@ class Piix3 : public PciDevice, public PciIrqRouter, public hw::PortHandler {
   using IsaIrqSink = std::function<void(int isa_irq, bool level)>;
 
   Piix3();
+  ~Piix3() override;
 
   // Wiring.
   void set_isa_irq_sink(IsaIrqSink sink) { m_isa_irq = std::move(sink); }

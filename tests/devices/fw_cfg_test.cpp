@@ -139,6 +139,24 @@ TEST(FwCfg, FileDirectoryByteByByte) {
   EXPECT_EQ(f.read(4), (std::vector<uint8_t>{'/', 'y', '\n', 0}));
 }
 
+TEST(FwCfg, IntegerFilesAndE820Encoding) {
+  Fixture f;
+  f.cfg.add_file_int("etc/boot-fail-wait", 5000, 4);
+  EXPECT_EQ(*f.cfg.file("etc/boot-fail-wait"), (std::vector<uint8_t>{0x88, 0x13, 0, 0}));
+  const FwCfg::E820Entry map[] = {{0, 0x9fc00, 1}, {0xfffc0000, 0x40000, 2}};
+  const auto e820 = FwCfg::encode_e820(map);
+  ASSERT_EQ(e820.size(), 40u);
+  EXPECT_EQ(e820[0], 0u);
+  EXPECT_EQ(e820[8], 0x00u);  // length 0x9fc00, little-endian
+  EXPECT_EQ(e820[9], 0xfcu);
+  EXPECT_EQ(e820[10], 0x09u);
+  EXPECT_EQ(e820[16], 1u);  // type RAM
+  EXPECT_EQ(e820[20 + 2], 0xfcu);
+  EXPECT_EQ(e820[20 + 3], 0xffu);
+  EXPECT_EQ(e820[36], 2u);
+  EXPECT_EQ(f.cfg.file("nothing"), nullptr);
+}
+
 TEST(FwCfg, DmaReadSkipAndErrors) {
   Fixture f;
   std::vector<uint8_t> e820(48);
