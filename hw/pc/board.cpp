@@ -1,7 +1,10 @@
 #include "hw/pc/board.h"
 
 #include <algorithm>
+#include <ctime>
 
+#include "hw/char/uart16550.h"
+#include "hw/display/std_vga.h"
 #include "hw/intc/i8259.h"
 #include "hw/misc/debug_exit.h"
 #include "hw/misc/debugcon.h"
@@ -13,6 +16,7 @@
 #include "hw/pci/pci_bus.h"
 #include "hw/pci/pci_host.h"
 #include "hw/pci/piix3.h"
+#include "hw/rtc/mc146818.h"
 #include "hw/timer/i8254.h"
 #include "hw/timer/system_control_b.h"
 
@@ -23,8 +27,12 @@ namespace {
 // PCI slots as on QEMU's pc machine (devfn = device << 3 | function).
 constexpr uint8_t kDevfnHostBridge = 0x00;  // 00:00.0 i440FX
 constexpr uint8_t kDevfnIsaBridge = 0x08;   // 00:01.0 PIIX3
-// ISA IRQs.
+constexpr uint8_t kDevfnVga = 0x10;         // 00:02.0 std VGA
+// ISA IRQs and ports.
 constexpr int kIrqPit = 0;
+constexpr int kIrqCom[2] = {4, 3};
+constexpr uint16_t kComBase[2] = {0x3f8, 0x2f8};
+constexpr int kIrqRtc = 8;
 
 void put_le(std::vector<uint8_t>& b, uint64_t v, unsigned bytes) {
   for (unsigned i = 0; i < bytes; ++i) b.push_back(uint8_t(v >> (8 * i)));
@@ -37,10 +45,15 @@ struct Board::Devices {
   I8259 pic;
   std::unique_ptr<I8254> pit;
   std::unique_ptr<SystemControlB> port61;
+  std::unique_ptr<Mc146818> rtc;
+  std::unique_ptr<Uart16550> uart[2];
+  CharBackend* serial_backend[2] = {};
+  NullBackend null_backend;
   std::unique_ptr<pci::PciBus> pci_bus;
   std::unique_ptr<pci::PciHost> pci_host;
   std::unique_ptr<pci::I440fx> i440fx;
   pci::Piix3 piix3;
+  std::unique_ptr<display::StdVga> vga;
   std::unique_ptr<dynemu::pc::FwCfg> fw_cfg;
   misc::DebugCon debugcon;
   misc::PostPort post;
@@ -89,6 +102,25 @@ Result<void> Board::build() {
   d.all.push_back(d.pit.get());
   d.all.push_back(d.port61.get());
 
+  // RTC/CMOS on IRQ8, its contents as the BIOS expects them.
+  d.rtc = std::make_unique<Mc146818>(m_scheduler);
+  d.rtc->attach(m_io);
+  d.rtc->irq() = d.pic.input(kIrqRtc);
+  // The one place the board reads the host's wall clock: the RTC starts
+  // at the host's time, then runs on the virtual clock.
+  d.rtc->set_time(int64_t(std::time(nullptr)));
+  fill_cmos();
+  d.all.push_back(d.rtc.get());
+
+  // COM1 (0x3f8, IRQ4) and COM2 (0x2f8, IRQ3).
+  for (int i = 0; i < 2; ++i) {
+    d.serial_backend[i] = m_config.serial[i] ? m_config.serial[i] : &d.null_backend;
+    d.uart[i] = std::make_unique<Uart16550>(m_scheduler, d.serial_backend[i]);
+    d.uart[i]->attach(m_io, kComBase[i]);
+    d.uart[i]->irq() = d.pic.input(kIrqCom[i]);
+    d.all.push_back(d.uart[i].get());
+  }
+
   // PCI: host bridge with PAM, ISA bridge routing PIRQs to the PICs.
   d.pci_bus = std::make_unique<pci::PciBus>(&m_io, &m_memory);
   d.pci_host = std::make_unique<pci::PciHost>(*d.pci_bus);
@@ -104,6 +136,12 @@ Result<void> Board::build() {
   d.all.push_back(d.i440fx.get());
   d.all.push_back(&d.piix3);
 
+  // Standard VGA with Bochs VBE; SeaBIOS runs its BIOS from the ROM BAR.
+  d.vga = std::make_unique<display::StdVga>(m_config.vga_bios);
+  d.pci_bus->attach(kDevfnVga, d.vga.get());
+  d.vga->map_legacy(m_io, m_memory);
+  d.all.push_back(d.vga.get());
+
   // fw_cfg: what SeaBIOS asks QEMU for.
   d.fw_cfg = std::make_unique<dynemu::pc::FwCfg>(&m_memory);
   d.fw_cfg->map_ports(m_io);
@@ -112,7 +150,8 @@ Result<void> Board::build() {
 
   // Debug ports: SeaBIOS's log on 0x402, POST codes on 0x80, and the
   // isa-debug-exit port tests use to end the emulator with a status.
-  d.debugcon.set_sink(m_config.debugcon_out);
+  if (CharBackend* out = m_config.debugcon)
+    d.debugcon.set_sink([out](uint8_t b) { out->write(std::span(&b, 1)); });
   d.debugcon.map_ports(m_io);
   d.post.map_ports(m_io);
   d.debug_exit.set_exit_request([this](int status) {
@@ -152,6 +191,39 @@ void Board::map_firmware() {
   m_memory.map_rom(0x100000 - uint32_t(low), std::span(bios).last(low));
 }
 
+// CMOS as QEMU's pc board fills it (SeaBIOS reads memory sizes and the
+// boot order here).
+void Board::fill_cmos() {
+  Mc146818& rtc = *m_dev->rtc;
+  const uint32_t ram = m_config.ram_bytes;
+  rtc.set_cmos(cmos::kFloppyTypes, 0);
+  rtc.set_cmos(cmos::kEquipment, 0x02 | 0x04);  // FPU, PS/2 mouse
+  rtc.set_cmos(cmos::kBaseMemLo, 640 & 0xff);
+  rtc.set_cmos(cmos::kBaseMemHi, 640 >> 8);
+  const uint32_t ext_kb = std::min<uint32_t>((ram >> 10) - 1024, 0xffff);
+  rtc.set_cmos(cmos::kExtMemLo, uint8_t(ext_kb));
+  rtc.set_cmos(cmos::kExtMemHi, uint8_t(ext_kb >> 8));
+  rtc.set_cmos(cmos::kExtMem2Lo, uint8_t(ext_kb));
+  rtc.set_cmos(cmos::kExtMem2Hi, uint8_t(ext_kb >> 8));
+  const uint32_t above16 =
+      ram > (16u << 20) ? std::min<uint32_t>((ram - (16u << 20)) >> 16, 0xffff) : 0;
+  rtc.set_cmos(cmos::kMemAbove16MLo, uint8_t(above16));
+  rtc.set_cmos(cmos::kMemAbove16MHi, uint8_t(above16 >> 8));
+  rtc.set_cmos(cmos::kMemAbove4GLo, 0);
+  rtc.set_cmos(cmos::kMemAbove4GMid, 0);
+  rtc.set_cmos(cmos::kMemAbove4GHi, 0);
+  rtc.set_cmos(cmos::kCpuCountMinus1, 0);
+  // Boot order: 1 floppy, 2 disk, 3 CD-ROM, 4 network; up to three devices.
+  uint8_t dev[3] = {};
+  for (size_t i = 0; i < 3 && i < m_config.boot_order.size(); ++i) {
+    const char c = m_config.boot_order[i];
+    dev[i] = c == 'a' ? 1 : c == 'c' ? 2 : c == 'd' ? 3 : c == 'n' ? 4 : 0;
+  }
+  rtc.set_cmos(cmos::kBootFlags2, uint8_t(dev[1] << 4 | dev[0]));
+  rtc.set_cmos(cmos::kBootFlags1, uint8_t(dev[2] << 4));
+  rtc.update_checksum();
+}
+
 void Board::fill_fw_cfg() {
   dynemu::pc::FwCfg& f = *m_dev->fw_cfg;
   f.set_ram_size(m_config.ram_bytes);
@@ -178,6 +250,8 @@ Result<void> Board::load_kernel() {
                        m_memory.write(phys, bytes.data(), uint32_t(bytes.size()));
                      }));
   enter_linux(layout, m_cpu->state());
+  // No VGA BIOS runs: put the adapter in the text mode the zero page describes.
+  m_dev->vga->init_text_mode();
   return Ok{};
 }
 
@@ -200,8 +274,14 @@ void Board::request_reset() {
   if (m_cpu) m_cpu->request_exit();
 }
 
-size_t Board::serial_input(int port, std::span<const uint8_t> bytes) {
-  return 0;
+int Board::serial_input_fd(int port) const {
+  const Devices& d = *m_dev;
+  if (d.uart[port]->can_receive() == 0) return -1;
+  return d.serial_backend[port]->input_fd();
+}
+
+size_t Board::pump_serial(int port) {
+  return pump_input(*m_dev->serial_backend[port], *m_dev->uart[port]);
 }
 
 uint32_t Board::io_read(uint16_t port, unsigned size) {

@@ -17,6 +17,7 @@
 #include "emulator/exec/cpu.h"
 #include "emulator/ir/system_bus.h"
 #include "emulator/mmu/phys_memory.h"
+#include "hw/char/char_backend.h"
 #include "hw/core/io_bus.h"
 #include "hw/core/scheduler.h"
 
@@ -33,13 +34,13 @@ struct BoardConfig {
   // Direct Linux boot (kernel empty: boot through the BIOS).
   std::vector<uint8_t> kernel, initrd;
   std::string append;
-  // Host ends of COM1/COM2 and of the debug console: bytes the guest sends.
-  // Empty: the port exists, its output goes nowhere.
-  std::function<void(uint8_t)> serial_out[2];
+  // Host ends of COM1/COM2 and of the debug console (not owned; they
+  // outlive the board). Null: the port exists, its output goes nowhere.
+  CharBackend* serial[2] = {};
   // COM1 is the user's console: SeaBIOS mirrors its screen there
   // (fw_cfg etc/sercon-port = 0x3f8).
   bool serial_console = false;
-  std::function<void(uint8_t)> debugcon_out;
+  CharBackend* debugcon = nullptr;
   exec::Engine engine = exec::Engine::Jit;
   LogMask log;
 };
@@ -69,9 +70,11 @@ class Board final : public ir::SystemBus {
   // The INTR pin is asserted (a halted CPU with IF=1 wakes up).
   bool interrupt_pending() const { return m_intr; }
 
-  // Host input for COM1/COM2 (port 0/1): returns how many bytes the
-  // UART took (its receive FIFO may be full).
-  size_t serial_input(int port, std::span<const uint8_t> bytes);
+  // Host input for COM1/COM2 (port 0/1): the descriptor to poll while the
+  // UART can take bytes (-1: none now: no input, or the receive FIFO is
+  // full), and one read from the backend into the UART.
+  int serial_input_fd(int port) const;
+  size_t pump_serial(int port);
 
   // ir::SystemBus
   uint32_t io_read(uint16_t port, unsigned size) override;

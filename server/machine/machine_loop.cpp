@@ -15,18 +15,9 @@ namespace {
 // While host input may arrive, the CPU is interrupted at least this often
 // to look for it (a guest spinning without timers still gets its keys).
 constexpr int64_t kInputPollNs = 10'000'000;
-// A halted guest whose UART was full looks again this soon.
-constexpr int64_t kRetryInputNs = 1'000'000;
+constexpr int kSerialPorts = 2;
 
 }  // namespace
-
-MachineLoop::MachineLoop(hw::pc::Board& board, std::vector<HostChar*> serial,
-                         std::vector<HostChar*> outputs, ResetPolicy policy)
-    : m_board(board),
-      m_serial(std::move(serial)),
-      m_outputs(std::move(outputs)),
-      m_policy(policy),
-      m_pending(m_serial.size()) {}
 
 int64_t MachineLoop::host_deadline() const {
   const int64_t next = m_board.scheduler().next_deadline();
@@ -34,82 +25,64 @@ int64_t MachineLoop::host_deadline() const {
   return DeadlineKicker::host_now() + std::max<int64_t>(0, next - m_board.scheduler().now());
 }
 
-bool MachineLoop::input_waiting() const {
-  for (HostChar* c : m_serial)
-    if (c && c->input_fd() >= 0) return true;
+bool MachineLoop::has_input() const {
+  for (int i = 0; i < kSerialPorts; ++i)
+    if (m_board.serial_input_fd(i) >= 0) return true;
   return false;
 }
 
-// Moves host input into the UARTs, as much as their FIFOs take; reads more
-// from the host only when nothing is left over.
+// Moves host input into the UARTs while their FIFOs have room.
 void MachineLoop::pump_input() {
-  for (size_t i = 0; i < m_serial.size(); ++i) {
-    HostChar* c = m_serial[i];
-    if (!c) continue;
-    std::deque<uint8_t>& pending = m_pending[i];
-    if (pending.empty() && c->input_fd() >= 0) {
-      pollfd p{c->input_fd(), POLLIN, 0};
-      if (poll(&p, 1, 0) > 0) {
-        uint8_t buf[256];
-        const size_t n = c->read_input(buf, sizeof buf);
-        pending.insert(pending.end(), buf, buf + n);
-      }
-    }
-    while (!pending.empty()) {
-      uint8_t chunk[64];
-      const size_t n = std::min(pending.size(), sizeof chunk);
-      std::copy_n(pending.begin(), n, chunk);
-      const size_t taken = m_board.serial_input(int(i), std::span(chunk, n));
-      pending.erase(pending.begin(), pending.begin() + ptrdiff_t(taken));
-      if (taken < n) break;
-    }
+  for (int i = 0; i < kSerialPorts; ++i) {
+    const int fd = m_board.serial_input_fd(i);
+    if (fd < 0) continue;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 0) > 0) m_board.pump_serial(i);
   }
 }
 
-void MachineLoop::flush_outputs() {
-  for (HostChar* c : m_outputs)
-    if (c) c->flush();
-}
-
-// A halted CPU: block until the next timer deadline or host input.
+// A halted CPU: block until the next timer deadline or host input. A UART
+// whose FIFO is full is not polled: the guest has its interrupt and will
+// run (and drain it) first.
 void MachineLoop::sleep_until_event() {
-  flush_outputs();
-  std::vector<pollfd> fds;
-  bool retry = false;
-  for (size_t i = 0; i < m_serial.size(); ++i) {
-    if (!m_serial[i]) continue;
-    if (!m_pending[i].empty())
-      retry = true;
-    else if (m_serial[i]->input_fd() >= 0)
-      fds.push_back(pollfd{m_serial[i]->input_fd(), POLLIN, 0});
-  }
-  int64_t deadline = host_deadline();
-  if (retry) deadline = std::min(deadline, DeadlineKicker::host_now() + kRetryInputNs);
+  pollfd fds[kSerialPorts];
+  nfds_t n = 0;
+  for (int i = 0; i < kSerialPorts; ++i)
+    if (const int fd = m_board.serial_input_fd(i); fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
+  const int64_t deadline = host_deadline();
   timespec ts{};
-  timespec* timeout = nullptr;
   if (deadline != DeadlineKicker::kNever) {
     const int64_t wait = std::max<int64_t>(0, deadline - DeadlineKicker::host_now());
     ts.tv_sec = wait / 1'000'000'000;
     ts.tv_nsec = wait % 1'000'000'000;
-    timeout = &ts;
-  }
-  if (fds.empty() && !timeout) {
-    // Halted with interrupts off and nothing that could wake it: the guest
-    // has stopped for good (Linux's halt, a panic). Wait for a signal.
+  } else {
+    // Nothing can wake the CPU but host input (or nothing at all: a guest
+    // halted with interrupts off, Linux's halt or a panic). Sleep long.
     ts.tv_sec = 3600;
-    timeout = &ts;
   }
-  ppoll(fds.data(), fds.size(), timeout, nullptr);
+  ppoll(fds, n, &ts, nullptr);
+}
+
+void MachineLoop::stop(int status) {
+  m_stop = status;
+  m_board.cpu().request_exit();
+}
+
+bool MachineLoop::reset_board() {
+  if (auto r = m_board.reset(); !r) {
+    std::fprintf(stderr, "dynemu-system-i386: reset failed: %s\n", r.error().message.c_str());
+    return false;
+  }
+  return true;
 }
 
 int MachineLoop::run() {
   exec::Cpu& cpu = m_board.cpu();
   hw::Scheduler& sched = m_board.scheduler();
   DeadlineKicker kicker([&cpu] { cpu.request_exit(); });
-  const bool has_input = input_waiting();
   auto next_kick = [&] {
     int64_t d = host_deadline();
-    if (has_input) d = std::min(d, DeadlineKicker::host_now() + kInputPollNs);
+    if (has_input()) d = std::min(d, DeadlineKicker::host_now() + kInputPollNs);
     return d;
   };
   // A device arming an earlier timer while guest code runs moves the kick.
@@ -123,21 +96,15 @@ int MachineLoop::run() {
   for (;;) {
     sched.run_due();
     pump_input();
-    if (auto status = m_board.exit_requested()) {
-      flush_outputs();
-      return *status;
-    }
+    if (auto status = m_board.exit_requested()) return *status;
+    if (m_stop) return *m_stop;
     if (m_board.reset_requested()) {
       if (m_policy == ResetPolicy::Stop) {
-        flush_outputs();
         std::fprintf(stderr,
                      "dynemu-system-i386: the guest reset the machine; stopping (-no-reboot)\n");
         return 0;
       }
-      if (auto r = m_board.reset(); !r) {
-        std::fprintf(stderr, "dynemu-system-i386: reset failed: %s\n", r.error().message.c_str());
-        return 1;
-      }
+      if (!reset_board()) return 1;
       halted = false;
     }
     if (halted) {
@@ -154,7 +121,6 @@ int MachineLoop::run() {
       case exec::ExitKind::Halt: halted = true; break;
       case exec::ExitKind::Request: break;
       case exec::ExitKind::Shutdown: {
-        flush_outputs();
         const x86::CpuState& s = cpu.state();
         std::fprintf(
             stderr,
@@ -162,15 +128,11 @@ int MachineLoop::run() {
             s.seg[x86::kCs].selector, s.eip,
             m_policy == ResetPolicy::Stop ? "stopping (-no-reboot)" : "resetting the machine");
         if (m_policy == ResetPolicy::Stop) return 0;
-        if (auto r = m_board.reset(); !r) {
-          std::fprintf(stderr, "dynemu-system-i386: reset failed: %s\n", r.error().message.c_str());
-          return 1;
-        }
+        if (!reset_board()) return 1;
         halted = false;
         break;
       }
       default:
-        flush_outputs();
         std::fprintf(stderr,
                      "dynemu-system-i386: internal error: the CPU stopped with exit kind %d "
                      "(vector %d) at EIP %08" PRIx32 "\n",

@@ -1,11 +1,9 @@
 #pragma once
 
-#include <deque>
-#include <memory>
-#include <vector>
+#include <cstdint>
+#include <optional>
 
 #include "hw/pc/board.h"
-#include "server/machine/host_char.h"
 
 namespace dynemu::machine {
 
@@ -20,23 +18,23 @@ enum class ResetPolicy : uint8_t { Reset, Stop };
 // until the next timer or host input, costing no host CPU.
 class MachineLoop {
  public:
-  // serial[i]: the host end of COM(i+1), or null; input is read from it.
-  MachineLoop(hw::pc::Board& board, std::vector<HostChar*> serial, std::vector<HostChar*> outputs,
-              ResetPolicy policy);
+  MachineLoop(hw::pc::Board& board, ResetPolicy policy) : m_board(board), m_policy(policy) {}
   int run();
+  // Makes run() return `status` at the next block boundary. Callable from
+  // the machine's thread (device callbacks); from another thread use a
+  // control channel instead (later: the control socket).
+  void stop(int status);
 
  private:
   void pump_input();
-  bool input_waiting() const;
-  void flush_outputs();
+  bool has_input() const;
   void sleep_until_event();
   int64_t host_deadline() const;  // next timer, CLOCK_MONOTONIC ns (or kNever)
+  bool reset_board();
 
   hw::pc::Board& m_board;
-  std::vector<HostChar*> m_serial;
-  std::vector<HostChar*> m_outputs;
   ResetPolicy m_policy;
-  std::vector<std::deque<uint8_t>> m_pending;  // host input the UART has not taken yet
+  std::optional<int> m_stop;
 };
 
 }  // namespace dynemu::machine

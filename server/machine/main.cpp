@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "emulator/exec/cpu.h"
+#include "hw/char/char_backend.h"
 #include "hw/pc/board.h"
-#include "server/machine/host_char.h"
 #include "server/machine/machine_loop.h"
 #include "server/machine/options.h"
 
@@ -37,6 +37,17 @@ template <typename T>
 T must(Result<T> r) {
   if (!r) fail(r.error().message);
   return std::move(r).value();
+}
+
+Result<std::unique_ptr<dynemu::hw::CharBackend>> open_backend(
+    const char* what, const dynemu::machine::CharSpec& spec) {
+  using Kind = dynemu::machine::CharSpec::Kind;
+  const std::string name = spec.kind == Kind::Stdio  ? "stdio"
+                           : spec.kind == Kind::File ? "file:" + spec.path
+                                                     : "null";
+  auto backend = dynemu::hw::open_char_backend(name);
+  if (!backend) return Error{std::string(what) + " " + name + ": " + backend.error().message};
+  return backend;
 }
 
 }  // namespace
@@ -75,25 +86,16 @@ int main(int argc, char** argv) {
   config.log = o.log;
 
   // Host ends of COM1, COM2 and the debug console.
-  std::vector<std::unique_ptr<HostChar>> serial;
-  for (const CharSpec& spec : o.serial) serial.push_back(must(HostChar::open("-serial", spec)));
-  std::unique_ptr<HostChar> debugcon = must(HostChar::open("-debugcon", o.debugcon));
-  for (size_t i = 0; i < serial.size(); ++i) {
-    HostChar* c = serial[i].get();
-    config.serial_out[i] = [c](uint8_t b) { c->write(b); };
-  }
+  std::vector<std::unique_ptr<dynemu::hw::CharBackend>> serial;
+  for (const CharSpec& spec : o.serial) serial.push_back(must(open_backend("-serial", spec)));
+  std::unique_ptr<dynemu::hw::CharBackend> debugcon = must(open_backend("-debugcon", o.debugcon));
+  for (size_t i = 0; i < serial.size(); ++i) config.serial[i] = serial[i].get();
   config.serial_console = !o.serial.empty() && o.serial[0].kind == CharSpec::Kind::Stdio;
-  config.debugcon_out = [c = debugcon.get()](uint8_t b) { c->write(b); };
+  config.debugcon = debugcon.get();
 
   dynemu::exec::install_host_fault_handler();
   auto board = must(dynemu::hw::pc::Board::create(std::move(config)));
 
-  std::vector<HostChar*> serial_ptrs, outputs{debugcon.get()};
-  for (auto& c : serial) {
-    serial_ptrs.push_back(c.get());
-    outputs.push_back(c.get());
-  }
-  MachineLoop loop(*board, serial_ptrs, outputs,
-                   o.no_reboot ? ResetPolicy::Stop : ResetPolicy::Reset);
+  MachineLoop loop(*board, o.no_reboot ? ResetPolicy::Stop : ResetPolicy::Reset);
   return loop.run();
 }
