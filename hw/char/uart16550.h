@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 
 #include "hw/char/char_backend.h"
 #include "hw/core/device.h"
@@ -72,7 +73,9 @@ class Uart16550 : public Device, public PortHandler, public CharFrontend {
     uint8_t rx_count;
     uint8_t rx_head;
     uint8_t rx_fifo[kFifoSize];
+    uint8_t reserved;
   };
+  static_assert(std::has_unique_object_representations_v<Regs>);
 
   void update_irq();
   void receive_byte(uint8_t b);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
+#include <utility>
 
 namespace dynemu::hw {
 
@@ -17,6 +19,22 @@ class StateVisitor {
   void operator()(const char* name, T& v) {
     field(name, &v, sizeof v);
   }
+};
+
+// Visits a part's fields as "prefix.name": a device that owns other devices
+// (the i8042 and its keyboard and mouse) keeps their names apart.
+class PrefixedVisitor : public StateVisitor {
+ public:
+  PrefixedVisitor(StateVisitor& inner, std::string prefix)
+      : m_inner(inner), m_prefix(std::move(prefix)) {}
+  void field(const char* name, void* data, size_t bytes) override {
+    const std::string full = m_prefix + "." + name;
+    m_inner.field(full.c_str(), data, bytes);
+  }
+
+ private:
+  StateVisitor& m_inner;
+  std::string m_prefix;
 };
 
 }  // namespace dynemu::hw

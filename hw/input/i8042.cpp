@@ -49,8 +49,10 @@ void I8042::reset() {
 
 void I8042::visit_state(StateVisitor& v) {
   v("state", m_s);
-  m_kbd.visit_state(v);
-  m_mouse.visit_state(v);
+  PrefixedVisitor kbd(v, "keyboard");
+  m_kbd.visit_state(kbd);
+  PrefixedVisitor mouse(v, "mouse");
+  m_mouse.visit_state(mouse);
   m_a20.set(m_s.outport & kOutA20);
   update();
 }

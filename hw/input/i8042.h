@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 
 #include "hw/core/device.h"
 #include "hw/core/io_bus.h"
@@ -76,6 +77,7 @@ class I8042 : public Device, public PortHandler {
     uint8_t ctrl_aux[4];
     uint8_t ctrl[4];
   };
+  static_assert(std::has_unique_object_representations_v<State>);
 
   Ps2Keyboard m_kbd;
   Ps2Mouse m_mouse;

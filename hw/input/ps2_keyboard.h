@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <span>
+#include <type_traits>
 
 #include "hw/input/ps2_device.h"
 #include "hw/input/scancodes.h"
@@ -54,6 +55,7 @@ class Ps2Keyboard : public Ps2Device {
     uint8_t expecting;  // command waiting for its argument byte, 0 if none
     uint8_t last_sent;
   };
+  static_assert(std::has_unique_object_representations_v<State>);
   State m_s = {};
 };
 

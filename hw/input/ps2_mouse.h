@@ -15,6 +15,7 @@
 // Left out: 2:1 scaling is recorded and reported but not applied.
 
 #include <cstdint>
+#include <type_traits>
 
 #include "hw/input/ps2_device.h"
 
@@ -45,6 +46,7 @@ class Ps2Mouse : public Ps2Device {
   void drained() override { flush(); }
 
   struct State {
+    int32_t dx, dy, dz;  // motion not yet sent (screen terms)
     uint8_t enabled;
     uint8_t remote;
     uint8_t wrap;
@@ -55,9 +57,10 @@ class Ps2Mouse : public Ps2Device {
     uint8_t expecting;
     uint8_t buttons;
     uint8_t knock[3];  // last three sample rates set, for the ID knocks
-    int32_t dx, dy, dz;
-    uint8_t dirty;  // buttons changed since the last packet
+    uint8_t dirty;     // buttons changed since the last packet
+    uint8_t reserved[3];
   };
+  static_assert(std::has_unique_object_representations_v<State>);
   State m_s = {};
 };
 

@@ -28,6 +28,9 @@ void I8259::visit_state(StateVisitor& v) {
     // One named field per chip: the Chip struct is plain bytes.
     v(kNames[i], m_chip[i]);
   }
+  // INTR follows from the chips (the cascade input's level is in the
+  // master's last_irr, so the slave needs no re-evaluation).
+  m_intr.set(pending_irq(kMaster) >= 0);
 }
 
 void I8259::attach(IoBus& bus) {

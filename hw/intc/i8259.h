@@ -19,6 +19,7 @@
 // intr() to the CPU's INTR pin and calls acknowledge() for the INTA cycle.
 
 #include <cstdint>
+#include <type_traits>
 
 #include "hw/core/device.h"
 #include "hw/core/io_bus.h"
@@ -79,6 +80,7 @@ class I8259 : public Device, public PortHandler {
     uint8_t ltim;  // ICW1 LTIM: all inputs level-triggered
     uint8_t elcr;  // PIIX ELCR: per-input level trigger
   };
+  static_assert(std::has_unique_object_representations_v<Chip>);
 
   static int priority_of(const Chip& c, uint8_t mask);
   int pending_irq(int chip) const;  // IR to deliver, or -1

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 
 #include "hw/core/device.h"
 #include "hw/core/io_bus.h"
@@ -60,7 +61,15 @@ class I8254 : public Device, public PortHandler {
   static int64_t time_of_tick(int64_t tick);
 
  private:
+  // Plain bytes without padding, so a snapshot of it is deterministic.
   struct Channel {
+    int64_t load_tick;     // CLK at which CE was loaded with n
+    int64_t held_j;        // CLKs counted when suspended
+    int64_t pending_tick;  // CLK at which a pending CR loads (INT64_MAX: at the next trigger)
+    uint32_t cr;           // count register, in CLKs (1..65536)
+    uint32_t n;            // the count the CE runs with, in CLKs
+    uint16_t latched_count;
+    uint16_t ce_held;   // CE while not running
     uint8_t mode;       // 0-5 (behaviour); mode_bits holds what was written
     uint8_t mode_bits;  // control word bits 3-1 as written (status reads them back)
     uint8_t rw_mode;    // 1 LSB, 2 MSB, 3 LSB then MSB
@@ -69,7 +78,6 @@ class I8254 : public Device, public PortHandler {
     uint8_t write_msb;      // write flip-flop (rw_mode 3): next write is the MSB
     uint8_t write_lsb;      // first byte of a two-byte count
     uint8_t count_latched;  // 0, or the bytes of latched_count still to read (1 LSB, 2 MSB, 3 both)
-    uint16_t latched_count;
     uint8_t status_latched;
     uint8_t status;
     uint8_t gate;
@@ -79,13 +87,9 @@ class I8254 : public Device, public PortHandler {
     uint8_t out_held;    // OUT while not running
     uint8_t pending;     // CR written but not yet in CE
     uint8_t null_count;
-    uint16_t ce_held;      // CE while not running
-    uint32_t cr;           // count register, in CLKs (1..65536)
-    uint32_t n;            // the count CE runs with, in CLKs
-    int64_t load_tick;     // CLK at which CE was loaded with n
-    int64_t held_j;        // CLKs counted when suspended
-    int64_t pending_tick;  // CLK at which a pending CR loads (INT64_MAX: at the next trigger)
+    uint8_t reserved[3];
   };
+  static_assert(std::has_unique_object_representations_v<Channel>);
 
   void settle(Channel& c, int64_t tick);
   int64_t counted(const Channel& c, int64_t tick) const;  // j: CLKs since load, or -1 before it
