@@ -9,9 +9,8 @@ namespace dynemu::hw {
 
 namespace {
 
-// Writes everything, waiting when the descriptor is non-blocking and full
-// (stdin and stdout may share one terminal file description, which we made
-// non-blocking). Returns false on a hard error (reader gone).
+// Writes everything, waiting if the descriptor happens to be non-blocking
+// and full. Returns false on a hard error (reader gone).
 bool write_all(int fd, const uint8_t* p, size_t n) {
   while (n > 0) {
     const ssize_t w = ::write(fd, p, n);
@@ -33,12 +32,10 @@ bool write_all(int fd, const uint8_t* p, size_t n) {
 }  // namespace
 
 StdioBackend::StdioBackend(int in_fd, int out_fd) : m_in(in_fd), m_out(out_fd) {
-  m_saved_flags = ::fcntl(m_in, F_GETFL);
-  if (m_saved_flags < 0) {
-    m_eof = true;  // no standard input at all
-  } else {
-    ::fcntl(m_in, F_SETFL, m_saved_flags | O_NONBLOCK);
-  }
+  // Input is polled before each read instead of made O_NONBLOCK: the flag
+  // would belong to the whole open file description, which a terminal
+  // shares with stdout and stderr, and their writers would start failing.
+  if (m_in < 0 || ::fcntl(m_in, F_GETFL) < 0) m_eof = true;  // no standard input at all
   if (::isatty(m_in) && ::tcgetattr(m_in, &m_saved_tty) == 0) {
     m_tty = true;
     termios raw = m_saved_tty;
@@ -55,7 +52,6 @@ StdioBackend::StdioBackend(int in_fd, int out_fd) : m_in(in_fd), m_out(out_fd) {
 
 StdioBackend::~StdioBackend() {
   if (m_tty) ::tcsetattr(m_in, TCSANOW, &m_saved_tty);
-  if (m_saved_flags >= 0) ::fcntl(m_in, F_SETFL, m_saved_flags);
 }
 
 void StdioBackend::write(std::span<const uint8_t> bytes) {
@@ -65,6 +61,8 @@ void StdioBackend::write(std::span<const uint8_t> bytes) {
 
 size_t StdioBackend::read(std::span<uint8_t> out) {
   if (m_eof || out.empty()) return 0;
+  pollfd pfd{m_in, POLLIN, 0};
+  if (::poll(&pfd, 1, 0) <= 0) return 0;  // nothing to read now (or EOF not yet seen)
   for (;;) {
     const ssize_t n = ::read(m_in, out.data(), out.size());
     if (n > 0) return static_cast<size_t>(n);

@@ -1,8 +1,8 @@
 #pragma once
 
 // "-serial stdio": guest output to standard output, standard input to the
-// guest. Input is non-blocking so the machine never waits on it; it works
-// with pipes (tests drive the guest console through one) and terminals.
+// guest. Input is polled, never waited for; it works with pipes (tests
+// drive the guest console through one) and terminals.
 // On a terminal, input is switched to raw bytes without echo (Ctrl-C still
 // interrupts the emulator, as with QEMU's default), restored on destruction.
 
@@ -27,7 +27,6 @@ class StdioBackend : public CharBackend {
  private:
   int m_in;
   int m_out;
-  int m_saved_flags = -1;
   bool m_tty = false;
   bool m_eof = false;
   bool m_out_broken = false;
