@@ -31,6 +31,7 @@ constexpr uint8_t kCrtcProtect = 0x80;
 
 StdVga::StdVga(std::vector<uint8_t> rom) : pci::PciDevice(vga_id()), m_vram(kVramSize, 0) {
   set_ram_bar(0, kVramSize, m_vram.data(), pci::Prefetch::Yes);
+  set_mmio_bar(2, kMmioBarSize, &m_mmio_bar, pci::Prefetch::No);
   if (!rom.empty()) set_rom(std::move(rom));
   StdVga::reset();
 }

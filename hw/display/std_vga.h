@@ -28,6 +28,10 @@ namespace dynemu::display {
 //  - 16 MiB of video memory: BAR0 (prefetchable, the VBE linear
 //    framebuffer, reached by the CPU directly) and the expansion ROM BAR
 //    holding the VGA BIOS image the board gives.
+//  - BAR2, 4 KiB of MMIO as QEMU's (docs/specs/standard-vga): 0x000 EDID
+//    (none: zeros), 0x400 the VGA ports 0x3C0..0x3DF, 0x500 the dispi
+//    registers at index * 2, 0x600 QEMU's extended registers (region size;
+//    framebuffer endianness, little only).
 //
 // Video memory is kept as QEMU keeps it: four planes interleaved, plane p
 // of VGA address a at byte 4a + p; chain-4 and VBE modes address it
@@ -38,6 +42,7 @@ class StdVga : public pci::PciDevice, public hw::PortHandler, public mmu::MmioHa
   static constexpr uint32_t kVramSize = 16 * 1024 * 1024;
   static constexpr uint32_t kLegacyBase = 0xa0000;
   static constexpr uint32_t kLegacySize = 0x20000;
+  static constexpr uint32_t kMmioBarSize = 0x1000;
   static constexpr uint16_t kVbeIndexPort = 0x1ce;
   static constexpr uint16_t kVbeDataPort = 0x1cf;
 
@@ -102,6 +107,17 @@ class StdVga : public pci::PciDevice, public hw::PortHandler, public mmu::MmioHa
  private:
   static constexpr int kAttrCount = 0x15;
 
+  // BAR2 (vga_mmio.cpp).
+  class MmioBar : public mmu::MmioHandler {
+   public:
+    explicit MmioBar(StdVga& vga) : m_vga(vga) {}
+    uint64_t mmio_read(uint32_t offset, unsigned size) override;
+    void mmio_write(uint32_t offset, unsigned size, uint64_t value) override;
+
+   private:
+    StdVga& m_vga;
+  };
+
   uint8_t read_port(uint16_t port);
   void write_port(uint16_t port, uint8_t value);
   bool port_hidden(uint16_t port) const;
@@ -120,6 +136,7 @@ class StdVga : public pci::PciDevice, public hw::PortHandler, public mmu::MmioHa
   uint32_t vbe_line_bytes() const;
 
   std::vector<uint8_t> m_vram;
+  MmioBar m_mmio_bar{*this};
 
   // VGA registers.
   uint8_t m_misc_output = 0;

@@ -86,6 +86,8 @@ TEST(StdVga, PciIdentityBarAndRom) {
   EXPECT_EQ(b.cfg_read(0x10), 0xff000008u);  // 16 MiB
   b.cfg_write(0x30, 0xffffffff);
   EXPECT_EQ(b.cfg_read(0x30), 0xffff0001u);  // 64 KiB ROM
+  b.cfg_write(0x18, 0xffffffff);
+  EXPECT_EQ(b.cfg_read(0x18), 0xfffff000u);  // BAR2: 4 KiB MMIO
   b.cfg_write(0x10, 0xfd000000);
   b.cfg_write(0x30, 0xfebe0001);
   b.cfg_write(0x04, 0x0003);
@@ -95,6 +97,32 @@ TEST(StdVga, PciIdentityBarAndRom) {
   EXPECT_EQ(b.vga.vram()[0x10], 0x42);
   EXPECT_EQ(b.peek(0xfebe0000), 0x55);
   EXPECT_EQ(b.peek(0xfebe0001), 0xaa);
+}
+
+TEST(StdVga, MmioBarMirrorsPortsAndDispi) {
+  Board b;
+  b.cfg_write(0x18, 0xfebf0000);
+  b.cfg_write(0x04, 0x0002);
+  auto rd = [&](uint32_t off, unsigned size) {
+    uint32_t v = 0;
+    b.mem.read(0xfebf0000 + off, &v, size);
+    return v;
+  };
+  auto wr = [&](uint32_t off, unsigned size, uint32_t v) {
+    b.mem.write(0xfebf0000 + off, &v, size);
+  };
+  wr(0x400 + 2, 1, 0x01);                 // misc output (0x3C2): colour
+  EXPECT_EQ(rd(0x400 + 0x0c, 1), 0x01u);  // read back at 0x3CC
+  wr(0x400 + 4, 2, 0x0f02);               // sequencer index 2, data 0x0F in one word
+  EXPECT_EQ(b.vga.sequencer(2), 0x0f);
+  EXPECT_EQ(rd(0x400 + 4, 2), 0x0f02u);
+  EXPECT_EQ(rd(0x500 + 2 * StdVga::kVbeId, 2), 0xb0c5u);
+  EXPECT_EQ(rd(0x500 + 2 * StdVga::kVbeVideoMemory64k, 2), 256u);
+  wr(0x500 + 2 * StdVga::kVbeXres, 2, 800);
+  EXPECT_EQ(b.vbe(StdVga::kVbeXres), 800);
+  EXPECT_EQ(rd(0x600, 4), 8u);
+  EXPECT_EQ(rd(0x604, 4), 0x1e1e1e1eu);
+  EXPECT_EQ(rd(0x000, 4), 0u);
 }
 
 TEST(StdVga, RegisterRoundTrips) {
