@@ -66,6 +66,7 @@ void StdVga::reset() {
   m_vbe_index = 0;
   m_vbe.fill(0);
   m_vbe[kVbeId] = kVbeId5;
+  m_bank_offset = 0;
   // Video memory keeps its contents across a reset, as on the card.
 }
 
@@ -94,6 +95,7 @@ void StdVga::visit_state(hw::StateVisitor& v) {
   v("latch", m_latch);
   v("vbe_index", m_vbe_index);
   v("vbe", m_vbe);
+  v("bank_offset", m_bank_offset);
 }
 
 uint32_t StdVga::io_read(uint16_t port, unsigned size) {
@@ -124,7 +126,10 @@ bool StdVga::port_hidden(uint16_t port) const {
 uint8_t StdVga::read_port(uint16_t port) {
   if (port_hidden(port)) return 0xff;
   switch (port) {
-    case 0x3c0: return m_attr_index;  // whatever the flip-flop expects next
+    case 0x3c0:
+      // The index reads back only while the flip-flop expects an index
+      // (QEMU; checked against it): in the data phase this reads 0.
+      return m_attr_flipflop ? 0 : m_attr_index;
     case 0x3c1: {
       const uint8_t i = m_attr_index & 0x1f;
       return i < kAttrCount ? m_attr[i] : 0;

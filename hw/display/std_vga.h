@@ -127,6 +127,11 @@ class StdVga : public pci::PciDevice, public hw::PortHandler, public mmu::MmioHa
   void write_window(uint32_t offset, uint8_t value);
   // Maps a window offset to a VGA address per GR6 (and the VBE bank); false: not decoded.
   bool window_address(uint32_t offset, uint32_t& address) const;
+  // Sequencer memory mode and map mask as the memory path sees them: a VBE
+  // mode of more than 4 bpp is chain-4 with every plane, whatever the
+  // guest-visible registers hold (as QEMU's).
+  uint8_t memory_mode() const;
+  uint8_t map_mask() const;
 
   // vbe.cpp
   uint16_t vbe_read();
@@ -163,6 +168,8 @@ class StdVga : public pci::PciDevice, public hw::PortHandler, public mmu::MmioHa
   // VBE.
   uint16_t m_vbe_index = 0;
   std::array<uint16_t, kVbeRegisterCount> m_vbe{};
+  // Where the 64K window at 0xA0000 starts in video memory (GR6 map 1): set
+  // by the BANK register, back to 0 by any ENABLE write.
   uint32_t m_bank_offset = 0;
 };
 

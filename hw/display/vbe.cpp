@@ -40,19 +40,10 @@ void StdVga::vbe_write(uint16_t value) {
       // Software announces the interface version it speaks; known ones stick.
       if (value >= kVbeId0 && value <= kVbeId5) m_vbe[kVbeId] = value;
       return;
-    case kVbeVirtWidth:
-      // As Bochs: a new line length makes the virtual screen as tall as the
-      // memory holds (VBE 4F06 then leaves room for page flipping).
-      m_vbe[kVbeVirtWidth] = value;
-      if (vbe_enabled()) {
-        m_vbe[kVbeVirtHeight] = 0xffff;
-        vbe_fixup();
-        vbe_set_vga_registers();
-      }
-      return;
     case kVbeXres:
     case kVbeYres:
     case kVbeBpp:
+    case kVbeVirtWidth:
     case kVbeVirtHeight:
     case kVbeXOffset:
     case kVbeYOffset:
@@ -62,25 +53,25 @@ void StdVga::vbe_write(uint16_t value) {
         vbe_set_vga_registers();
       }
       return;
-    case kVbeBank: m_vbe[kVbeBank] = value & ((kVramSize >> 16) - 1); return;
+    case kVbeBank:
+      m_vbe[kVbeBank] = value & ((kVramSize >> 16) - 1);
+      m_bank_offset = uint32_t{m_vbe[kVbeBank]} << 16;
+      return;
     case kVbeEnable: {
-      const bool was_enabled = vbe_enabled();
-      if ((value & kVbeEnabled) && !was_enabled) {
+      if ((value & kVbeEnabled) && !vbe_enabled()) {
         // A mode set: the virtual screen starts as the visible one.
         m_vbe[kVbeVirtWidth] = m_vbe[kVbeXres];
         m_vbe[kVbeVirtHeight] = m_vbe[kVbeYres];
         m_vbe[kVbeXOffset] = m_vbe[kVbeYOffset] = 0;
-        m_vbe[kVbeBank] = 0;
         m_vbe[kVbeEnable] = value;
         vbe_fixup();
         if (!(value & kVbeNoClearMem)) {
-          const uint64_t bytes = uint64_t{vbe_line_bytes()} * m_vbe[kVbeVirtHeight];
+          const uint64_t bytes = uint64_t{vbe_line_bytes()} * m_vbe[kVbeYres];
           std::memset(m_vram.data(), 0, std::min<uint64_t>(bytes, kVramSize));
         }
         vbe_set_vga_registers();
-      } else if (!(value & kVbeEnabled)) {
-        m_vbe[kVbeBank] = 0;
       }
+      m_bank_offset = 0;
       m_vbe[kVbeEnable] = value;
       return;
     }
@@ -88,30 +79,39 @@ void StdVga::vbe_write(uint16_t value) {
   }
 }
 
-// Keeps an enabled mode inside what the hardware can show and the memory holds.
+// Keeps an enabled mode inside what the hardware can show and the memory
+// holds. As QEMU (checked against it): the virtual height is always as many
+// lines as video memory holds (writes to it do not stick), and a display
+// start that would run past the memory falls back to line 0, then column 0.
 void StdVga::vbe_fixup() {
   auto& r = m_vbe;
   if (!valid_bpp(r[kVbeBpp])) r[kVbeBpp] = 8;
   r[kVbeXres] &= ~7u;
   if (r[kVbeXres] == 0) r[kVbeXres] = 8;
   r[kVbeXres] = std::min(r[kVbeXres], kVbeMaxXres);
-  if (r[kVbeYres] == 0) r[kVbeYres] = 1;
-  r[kVbeYres] = std::min(r[kVbeYres], kVbeMaxYres);
   r[kVbeVirtWidth] &= ~7u;
   if (r[kVbeVirtWidth] < r[kVbeXres]) r[kVbeVirtWidth] = r[kVbeXres];
   const uint32_t line = vbe_line_bytes();
   const uint32_t max_height = std::min<uint32_t>(kVramSize / line, 0xffff);
+  if (r[kVbeYres] == 0) r[kVbeYres] = 1;
+  r[kVbeYres] = std::min(r[kVbeYres], kVbeMaxYres);
   if (r[kVbeYres] > max_height) r[kVbeYres] = static_cast<uint16_t>(max_height);
-  if (r[kVbeVirtHeight] < r[kVbeYres]) r[kVbeVirtHeight] = r[kVbeYres];
-  if (r[kVbeVirtHeight] > max_height) r[kVbeVirtHeight] = static_cast<uint16_t>(max_height);
-  if (r[kVbeXOffset] > r[kVbeVirtWidth] - r[kVbeXres])
-    r[kVbeXOffset] = r[kVbeVirtWidth] - r[kVbeXres];
-  if (r[kVbeYOffset] > r[kVbeVirtHeight] - r[kVbeYres])
-    r[kVbeYOffset] = r[kVbeVirtHeight] - r[kVbeYres];
+  r[kVbeXOffset] = std::min(r[kVbeXOffset], kVbeMaxXres);
+  r[kVbeYOffset] = std::min(r[kVbeYOffset], kVbeMaxYres);
+  const uint32_t bits = r[kVbeBpp] == 15 ? 16 : r[kVbeBpp];
+  const uint64_t screen = uint64_t{r[kVbeYres]} * line;
+  const uint64_t x_bytes = uint64_t{r[kVbeXOffset]} * bits / 8;
+  if (x_bytes + uint64_t{r[kVbeYOffset]} * line + screen > kVramSize) {
+    r[kVbeYOffset] = 0;
+    if (x_bytes + screen > kVramSize) r[kVbeXOffset] = 0;
+  }
+  r[kVbeVirtHeight] = static_cast<uint16_t>(max_height);
 }
 
 // Mirrors a VBE mode into the VGA registers, so that code looking at them
-// (and the renderer) sees a graphics mode of the right geometry.
+// (and the renderer) sees a graphics mode of the right geometry. The
+// sequencer is left as the guest set it: memory_mode() and map_mask() make
+// the window linear while VBE is on.
 void StdVga::vbe_set_vga_registers() {
   m_gc[6] = (m_gc[6] & ~0x0c) | 0x05;  // graphics, A0000 64K window
   m_crtc[0x17] |= 0x03;                // no CGA/Hercules address wrap
@@ -123,14 +123,8 @@ void StdVga::vbe_set_vga_registers() {
                                       ((last_line >> 3) & 0x40) | 0x10);
   m_crtc[0x18] = 0xff;  // line compare off
   m_crtc[0x09] = (m_crtc[0x09] & ~0x9f) | 0x40;
-  if (m_vbe[kVbeBpp] == 4) {
-    m_seq[1] &= ~0x08;
-    m_gc[5] &= ~0x60;
-  } else {
-    m_seq[4] |= 0x08;  // chain-4: the window is linear
-    m_seq[2] = 0x0f;   // every plane written
-    m_gc[5] = (m_gc[5] & ~0x60) | 0x40;
-  }
+  // 256-colour shifting above 4 bpp.
+  m_gc[5] = (m_gc[5] & ~0x60) | (m_vbe[kVbeBpp] == 4 ? 0x00 : 0x40);
 }
 
 }  // namespace dynemu::display

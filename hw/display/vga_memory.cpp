@@ -27,6 +27,14 @@ uint32_t load32(const uint8_t* p) {
 
 }  // namespace
 
+uint8_t StdVga::memory_mode() const {
+  return vbe_enabled() && m_vbe[kVbeBpp] != 4 ? (m_seq[4] | kSeqChain4) : m_seq[4];
+}
+
+uint8_t StdVga::map_mask() const {
+  return vbe_enabled() && m_vbe[kVbeBpp] != 4 ? 0x0f : (m_seq[2] & 0x0f);
+}
+
 bool StdVga::window_address(uint32_t offset, uint32_t& address) const {
   // GR6 bits 3..2: 0 = A0000 128K, 1 = A0000 64K (banked under VBE), 2 = B0000 32K,
   // 3 = B8000 32K.
@@ -34,7 +42,7 @@ bool StdVga::window_address(uint32_t offset, uint32_t& address) const {
     case 0: address = offset; return true;
     case 1:
       if (offset >= 0x10000) return false;
-      address = offset + (vbe_enabled() ? uint32_t{m_vbe[kVbeBank]} << 16 : 0);
+      address = offset + m_bank_offset;
       return true;
     case 2:
       if (offset < 0x10000 || offset >= 0x18000) return false;
@@ -50,7 +58,7 @@ bool StdVga::window_address(uint32_t offset, uint32_t& address) const {
 uint8_t StdVga::read_window(uint32_t offset) {
   uint32_t a;
   if (!window_address(offset, a)) return 0xff;
-  if (m_seq[4] & kSeqChain4) {
+  if (memory_mode() & kSeqChain4) {
     // Chain-4 (mode 13h, VBE banks): the address picks plane a & 3 directly.
     return a < kVramSize ? m_vram[a] : 0xff;
   }
@@ -74,15 +82,16 @@ uint8_t StdVga::read_window(uint32_t offset) {
 void StdVga::write_window(uint32_t offset, uint8_t value) {
   uint32_t a;
   if (!window_address(offset, a)) return;
-  const uint8_t map_mask = m_seq[2] & 0x0f;
-  if (m_seq[4] & kSeqChain4) {
-    if (a < kVramSize && (map_mask & (1u << (a & 3)))) m_vram[a] = value;
+  const uint8_t planes_enabled = map_mask();
+  const uint8_t mode = memory_mode();
+  if (mode & kSeqChain4) {
+    if (a < kVramSize && (planes_enabled & (1u << (a & 3)))) m_vram[a] = value;
     return;
   }
-  if (!(m_seq[4] & kSeqOddEvenOff)) {
+  if (!(mode & kSeqOddEvenOff)) {
     const uint32_t plane = (m_gc[4] & 2) | (a & 1);
     const uint32_t at = ((a & ~1u) << 1) | plane;
-    if (at < kVramSize && (map_mask & (1u << plane))) m_vram[at] = value;
+    if (at < kVramSize && (planes_enabled & (1u << plane))) m_vram[at] = value;
     return;
   }
   if (uint64_t{a} * 4 >= kVramSize) return;
@@ -125,7 +134,7 @@ void StdVga::write_window(uint32_t offset, uint8_t value) {
     data = (data & bits) | (m_latch & ~bits);
   }
 store:
-  const uint32_t planes = expand_planes(map_mask);
+  const uint32_t planes = expand_planes(planes_enabled);
   uint32_t word = load32(&m_vram[a * 4]);
   word = (word & ~planes) | (data & planes);
   std::memcpy(&m_vram[a * 4], &word, 4);

@@ -163,12 +163,13 @@ TEST(StdVga, AttributeFlipFlopResetByStatusRead) {
   Board b;
   b.io.write(0x3c2, 1, 0x01);
   b.io.read(0x3da, 1);
-  b.io.write(0x3c0, 1, 0x02);  // index
-  b.io.write(0x3c0, 1, 0x3f);  // data
-  b.io.write(0x3c0, 1, 0x30);  // index 0x10 with PAS set
-  EXPECT_EQ(b.io.read(0x3c0, 1), 0x30u);
-  b.io.write(0x3c0, 1, 0xff);  // data: bit 4 reserved
+  b.io.write(0x3c0, 1, 0x02);             // index
+  b.io.write(0x3c0, 1, 0x3f);             // data
+  b.io.write(0x3c0, 1, 0x30);             // index 0x10 with PAS set
+  EXPECT_EQ(b.io.read(0x3c0, 1), 0x00u);  // data phase: the index does not read back
+  b.io.write(0x3c0, 1, 0xff);             // data: bit 4 reserved
   EXPECT_EQ(b.io.read(0x3c1, 1), 0xefu);
+  EXPECT_EQ(b.io.read(0x3c0, 1), 0x30u);  // index phase again
   b.io.write(0x3c0, 1, 0x02);
   EXPECT_EQ(b.io.read(0x3c1, 1), 0x3fu);
   // Now the flip-flop expects data; a status read puts it back to index.
@@ -232,9 +233,13 @@ TEST(StdVga, VbeIdentityCapsAndModeSet) {
   EXPECT_TRUE(b.vga.vbe_enabled());
   EXPECT_EQ(b.vbe(StdVga::kVbeEnable), StdVga::kVbeEnabled | StdVga::kVbeLfbEnabled);
   EXPECT_EQ(b.vbe(StdVga::kVbeVirtWidth), 1024);
-  EXPECT_EQ(b.vbe(StdVga::kVbeVirtHeight), 768);
-  EXPECT_EQ(b.vga.vram()[100], 0);      // cleared without NOCLEARMEM
-  EXPECT_EQ(b.vga.graphics(6) & 1, 1);  // the VGA side shows graphics
+  EXPECT_EQ(b.vbe(StdVga::kVbeVirtHeight), 4096);  // as many lines as memory holds (QEMU)
+  EXPECT_EQ(b.vga.vram()[100], 0);                 // cleared without NOCLEARMEM
+  EXPECT_EQ(b.vga.graphics(6) & 1, 1);             // the VGA side shows graphics
+  EXPECT_EQ(b.vga.crtc(0x01), 1024 / 8 - 1);
+  EXPECT_EQ(b.vga.crtc(0x12), (768 - 1) & 0xff);
+  EXPECT_EQ(b.vga.crtc(0x13), (4096 / 8) & 0xff);  // truncated, as on QEMU
+  EXPECT_EQ(b.vga.sequencer(4), 0);                // the guest's sequencer stays as it was
   EXPECT_FALSE(b.vga.render_text().has_value());
   // Banked access through the 64K window at 0xA0000.
   b.vbe(StdVga::kVbeBank, 3);
@@ -252,7 +257,7 @@ TEST(StdVga, VbeIdentityCapsAndModeSet) {
   EXPECT_EQ(b.vbe(StdVga::kVbeBpp), 8);
   b.vbe(StdVga::kVbeEnable, 0);
   EXPECT_FALSE(b.vga.vbe_enabled());
-  EXPECT_EQ(b.vbe(StdVga::kVbeBank), 0);
+  EXPECT_EQ(b.vbe(StdVga::kVbeBank), 3);  // kept, as QEMU keeps it
 }
 
 TEST(StdVga, TextAtB8000ThroughRenderText) {
