@@ -142,9 +142,10 @@ Result<LinuxBootLayout> load_linux(std::span<const uint8_t> kernel, std::span<co
 }
 
 void enter_linux(const LinuxBootLayout& layout, x86::CpuState& cpu) {
-  // Descriptor-cache flags are bits 8..23 of the descriptor's high dword:
+  // Descriptor-cache flags are bits 8..23 of the descriptor's high dword,
+  // shifted down by 8:
   // P, DPL 0, S, type; D/B and G set.
-  constexpr uint32_t kCodeFlags = 0x00c09b00, kDataFlags = 0x00c09300;
+  constexpr uint32_t kCodeFlags = 0xc09b, kDataFlags = 0xc093;
   for (int s = 0; s < 6; ++s) {
     const bool code = s == x86::kCs;
     cpu.seg[s] =

@@ -180,12 +180,12 @@ TEST(LinuxBoot, EntersFlatProtectedMode) {
   EXPECT_EQ(s.gdtr.limit, 0x1f);
   EXPECT_EQ(s.seg[x86::kCs].selector, 0x10);
   EXPECT_EQ(s.seg[x86::kCs].limit, 0xffffffffu);
-  EXPECT_EQ(s.seg[x86::kCs].flags, 0x00c09b00u);
+  EXPECT_EQ(s.seg[x86::kCs].flags, 0xc09bu);
   for (int seg : {x86::kDs, x86::kEs, x86::kSs}) {
     EXPECT_EQ(s.seg[seg].selector, 0x18);
     EXPECT_EQ(s.seg[seg].base, 0u);
     EXPECT_EQ(s.seg[seg].limit, 0xffffffffu);
-    EXPECT_EQ(s.seg[seg].flags, 0x00c09300u);
+    EXPECT_EQ(s.seg[seg].flags, 0xc093u);
   }
 }
 
