@@ -1,5 +1,7 @@
 #include "hw/pci/i440fx.h"
 
+#include <algorithm>
+
 #include "emulator/mmu/phys_memory.h"
 
 namespace dynemu::pci {
@@ -37,6 +39,8 @@ void I440fx::reset() {
   PciDevice::reset();
   narrow_masks();
   m_config[kSmram] = kSmramReset;
+  if (m_memory)
+    m_config[kRamSize8M] = static_cast<uint8_t>(std::min(m_memory->ram_size() >> 23, 255u));
   apply_pam();
 }
 

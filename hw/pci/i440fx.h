@@ -21,6 +21,8 @@ namespace dynemu::pci {
 // segments each, low nibble first, from 0xC0000 up. SeaBIOS writes 0x33 /
 // 0x30 to copy itself into RAM and then 0x11 / 0x10 to write-protect it.
 //
+// 0x57 holds the RAM size in 8 MiB units, as QEMU's does.
+//
 // SMRAM (0x72) is kept as a register (reset 0x02, C_BASE_SEG fixed at 010b;
 // D_LCK locks D_OPEN and itself until reset). Nothing maps SMRAM: without a
 // PIIX4 power-management function SeaBIOS never enables SMM.
@@ -28,6 +30,8 @@ class I440fx : public PciDevice {
  public:
   static constexpr uint8_t kPam0 = 0x59;
   static constexpr uint8_t kSmram = 0x72;
+  // RAM size in 8 MiB units (at most 255), where QEMU puts it for coreboot.
+  static constexpr uint8_t kRamSize8M = 0x57;
 
   explicit I440fx(mmu::PhysMemory* memory);
 

@@ -55,9 +55,10 @@ void PciDevice::write_header_defaults() {
   set_config_word(kSubsystemVendorId, m_id.subsystem_vendor);
   set_config_word(kSubsystemId, m_id.subsystem);
 
-  // Writable header bits, as QEMU's generic PCI device has them.
-  const uint16_t command = kCommandIo | kCommandMemory | kCommandMaster | kCommandParity |
-                           kCommandSerr | kCommandIntxDisable;
+  // Writable header bits, as QEMU's generic PCI device has them (parity
+  // error response is not: checked against QEMU).
+  const uint16_t command =
+      kCommandIo | kCommandMemory | kCommandMaster | kCommandSerr | kCommandIntxDisable;
   m_wmask[kCommand] = command & 0xff;
   m_wmask[kCommand + 1] = command >> 8;
   m_w1cmask[kStatus] = kStatusWriteOneToClear & 0xff;

@@ -30,7 +30,8 @@ void PciHost::io_write(uint16_t port, unsigned size, uint32_t value) {
   if (port < kDataPort) {
     // Only a dword write at 0xCF8 is CONFIG_ADDRESS; narrower cycles there
     // belong to other registers of the chipset (Linux probes with them).
-    if (port == kAddressPort && size == 4) m_address = value & ~3u;
+    // The low two bits read back as written (QEMU); cycles ignore them.
+    if (port == kAddressPort && size == 4) m_address = value;
     return;
   }
   if (!(m_address & 0x80000000u) || ((m_address >> 16) & 0xff) != 0) return;

@@ -44,8 +44,8 @@ void Piix3::map_ports(hw::IoBus& io) {
 
 void Piix3::reset() {
   PciDevice::reset();
-  // Decoding on and medium DEVSEL, as the chip comes up.
-  set_config_word(kCommand, kCommandIo | kCommandMemory | kCommandMaster);
+  // Medium DEVSEL. The command register powers up 0 as on QEMU, whose PCI
+  // reset clears the writable command bits after the chip's own reset.
   set_config_word(kStatus, 0x0200);
   m_wmask[kInterruptLine] = 0;
   for (const ResetValue& r : kResetValues) m_config[r.offset] = r.value;

@@ -86,14 +86,22 @@ TEST(PciHost, AddressRegisterAndIdentity) {
   Board b;
   b.io.write(0xcf8, 4, 0x80000000u);
   EXPECT_EQ(b.io.read(0xcf8, 4), 0x80000000u);
-  // Byte writes near 0xCF8 do not touch CONFIG_ADDRESS (Linux's probe).
+  // Byte writes near 0xCF8 do not touch CONFIG_ADDRESS (Linux's probe);
+  // narrower reads see parts of it; the low bits read back (all as QEMU).
   b.io.write(0xcfb, 1, 0x01);
   EXPECT_EQ(b.io.read(0xcf8, 4), 0x80000000u);
+  EXPECT_EQ(b.io.read(0xcf8, 2), 0x0000u);
+  EXPECT_EQ(b.io.read(0xcfa, 1), 0x00u);
+  b.io.write(0xcf8, 4, 0x80000003u);
+  EXPECT_EQ(b.io.read(0xcf8, 4), 0x80000003u);
+  EXPECT_EQ(b.io.read(0xcfc, 4), 0x12378086u);  // the low bits do not shift the register
 
   EXPECT_EQ(b.cfg_read(devfn(0, 0), 0x00, 4), 0x12378086u);
   EXPECT_EQ(b.cfg_read(devfn(0, 0), 0x08, 4), 0x06000002u);  // class 0600, rev 02
   EXPECT_EQ(b.cfg_read(devfn(0, 0), 0x2c, 2), 0x1af4u);      // SeaBIOS's QEMU check
   EXPECT_EQ(b.cfg_read(devfn(0, 0), 0x2e, 2), 0x1100u);
+  EXPECT_EQ(b.cfg_read(devfn(0, 0), 0x57, 1), 0u);           // 2 MiB of RAM in 8 MiB units
+  EXPECT_EQ(b.cfg_read(devfn(1, 0), 0x04, 4), 0x02000000u);  // PIIX3: command 0, medium DEVSEL
   EXPECT_EQ(b.cfg_read(devfn(1, 0), 0x00, 4), 0x70008086u);
   EXPECT_EQ(b.cfg_read(devfn(1, 0), 0x0a, 2), 0x0601u);
   EXPECT_EQ(b.cfg_read(devfn(1, 0), 0x0e, 1), 0x80u);  // multi-function
@@ -123,7 +131,7 @@ TEST(PciDevice, ReadOnlyAndWritableHeaderBits) {
   b.cfg_write(f, 0x3d, 1, 3);
   EXPECT_EQ(b.cfg_read(f, 0x3d, 1), 1u);
   b.cfg_write(f, 0x04, 2, 0xffff);
-  EXPECT_EQ(b.cfg_read(f, 0x04, 2), 0x0547u);
+  EXPECT_EQ(b.cfg_read(f, 0x04, 2), 0x0507u);  // as QEMU: no parity bit
 }
 
 TEST(PciDevice, BarSizingAndIoDecode) {
@@ -245,6 +253,12 @@ TEST(I440fx, PamShadowsTheBios) {
   b.nb.reset();
   EXPECT_EQ(b.peek(0xf0000), 0xaa);
   EXPECT_EQ(b.peek(0xc0000), 0xff);  // nothing mapped there
+}
+
+TEST(I440fx, RamSizeRegister) {
+  mmu::PhysMemory mem(64u << 20);
+  I440fx nb(&mem);
+  EXPECT_EQ(nb.config_byte(I440fx::kRamSize8M), 8);  // QEMU's value for -m 64
 }
 
 TEST(I440fx, SmramLock) {
