@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <ctime>
 
+#include "hw/block/open_image.h"
 #include "hw/char/uart16550.h"
 #include "hw/display/std_vga.h"
+#include "hw/input/i8042.h"
 #include "hw/intc/i8259.h"
 #include "hw/misc/debug_exit.h"
 #include "hw/misc/debugcon.h"
@@ -17,6 +19,9 @@
 #include "hw/pci/pci_host.h"
 #include "hw/pci/piix3.h"
 #include "hw/rtc/mc146818.h"
+#include "hw/storage/ata_disk.h"
+#include "hw/storage/atapi_cdrom.h"
+#include "hw/storage/piix_ide.h"
 #include "hw/timer/i8254.h"
 #include "hw/timer/system_control_b.h"
 
@@ -27,12 +32,15 @@ namespace {
 // PCI slots as on QEMU's pc machine (devfn = device << 3 | function).
 constexpr uint8_t kDevfnHostBridge = 0x00;  // 00:00.0 i440FX
 constexpr uint8_t kDevfnIsaBridge = 0x08;   // 00:01.0 PIIX3
+constexpr uint8_t kDevfnIde = 0x09;         // 00:01.1 PIIX3 IDE
 constexpr uint8_t kDevfnVga = 0x10;         // 00:02.0 std VGA
 // ISA IRQs and ports.
 constexpr int kIrqPit = 0;
 constexpr int kIrqCom[2] = {4, 3};
 constexpr uint16_t kComBase[2] = {0x3f8, 0x2f8};
 constexpr int kIrqRtc = 8;
+constexpr int kIrqKeyboard = 1, kIrqMouse = 12;
+constexpr int kIrqIde[2] = {14, 15};
 
 void put_le(std::vector<uint8_t>& b, uint64_t v, unsigned bytes) {
   for (unsigned i = 0; i < bytes; ++i) b.push_back(uint8_t(v >> (8 * i)));
@@ -54,6 +62,8 @@ struct Board::Devices {
   std::unique_ptr<pci::I440fx> i440fx;
   pci::Piix3 piix3;
   std::unique_ptr<display::StdVga> vga;
+  std::unique_ptr<storage::PiixIde> ide;
+  I8042 i8042;
   std::unique_ptr<dynemu::pc::FwCfg> fw_cfg;
   misc::DebugCon debugcon;
   misc::PostPort post;
@@ -136,6 +146,15 @@ Result<void> Board::build() {
   d.all.push_back(d.i440fx.get());
   d.all.push_back(&d.piix3);
 
+  // PIIX3 IDE (legacy ports and IRQ14/15): -hda/-hdb on the primary
+  // channel, -cdrom as the secondary master, as QEMU places them.
+  d.ide = std::make_unique<storage::PiixIde>(&m_memory);
+  d.pci_bus->attach(kDevfnIde, d.ide.get());
+  d.ide->map_legacy_ports(m_io);
+  for (int ch = 0; ch < 2; ++ch) d.ide->channel(ch).irq() = d.pic.input(kIrqIde[ch]);
+  TRY(attach_disks());
+  d.all.push_back(d.ide.get());
+
   // Standard VGA with Bochs VBE; SeaBIOS runs its BIOS from the ROM BAR.
   d.vga = std::make_unique<display::StdVga>(m_config.vga_bios);
   d.pci_bus->attach(kDevfnVga, d.vga.get());
@@ -162,6 +181,18 @@ Result<void> Board::build() {
   d.all.push_back(&d.debugcon);
   d.all.push_back(&d.post);
   d.all.push_back(&d.debug_exit);
+
+  // i8042 with PS/2 keyboard (IRQ1) and mouse (IRQ12); its output port
+  // drives A20 and the CPU reset line.
+  d.i8042.attach(m_io);
+  d.i8042.irq1() = d.pic.input(kIrqKeyboard);
+  d.i8042.irq12() = d.pic.input(kIrqMouse);
+  d.i8042.a20() = IrqLine([this](bool on) {
+    m_a20_kbd = on;
+    update_a20();
+  });
+  d.i8042.set_reset_request([this] { request_reset(); });
+  d.all.push_back(&d.i8042);
 
   // Port 0x92: fast A20 and CPU reset.
   d.port92 = std::make_unique<Port92>(
@@ -241,6 +272,35 @@ void Board::fill_fw_cfg() {
     put_le(port, 0x3f8, 2);
     f.add_file("etc/sercon-port", std::move(port));
   }
+}
+
+Result<void> Board::attach_disks() {
+  using block::ImageMode;
+  const ImageMode disk_mode = m_config.snapshot ? ImageMode::Snapshot : ImageMode::ReadWrite;
+  struct Drive {
+    const char* flag;
+    const std::string& path;
+    unsigned channel, unit;
+  };
+  const Drive disks[] = {{"-hda", m_config.hda, 0, 0}, {"-hdb", m_config.hdb, 0, 1}};
+  for (const Drive& drive : disks) {
+    if (drive.path.empty()) continue;
+    auto image = block::open_image(drive.path, disk_mode);
+    if (!image) return Error{std::string(drive.flag) + " " + image.error().message};
+    storage::AtaDiskConfig config;
+    config.serial = std::string("DYNEMU-HD") + char('0' + drive.unit);
+    m_dev->ide->channel(drive.channel)
+        .attach(drive.unit, std::make_unique<storage::AtaDisk>(std::move(image).value(), config));
+  }
+  // The CD-ROM drive is there even when empty, as on QEMU's pc machine.
+  std::unique_ptr<block::BlockDevice> disc;
+  if (!m_config.cdrom.empty()) {
+    auto image = block::open_image(m_config.cdrom, ImageMode::ReadOnly);
+    if (!image) return Error{"-cdrom " + image.error().message};
+    disc = std::move(image).value();
+  }
+  m_dev->ide->channel(1).attach(0, std::make_unique<storage::AtapiCdrom>(std::move(disc)));
+  return Ok{};
 }
 
 Result<void> Board::load_kernel() {

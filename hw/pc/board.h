@@ -89,6 +89,7 @@ class Board final : public ir::SystemBus {
   void fill_cmos();
   void fill_fw_cfg();
   Result<void> load_kernel();
+  Result<void> attach_disks();
   void update_a20();
   void request_reset();
 
