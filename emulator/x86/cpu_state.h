@@ -70,6 +70,10 @@ struct CpuState {
   // POP SS set it to 1; the CPU loop then takes no interrupt at the next
   // block boundary and clears it (one instruction later at the earliest).
   uint8_t int_shadow = 0;
+  // Model-specific registers (RDMSR/WRMSR, system mode): SYSENTER's target
+  // and the TSC as an offset from the host's counter.
+  uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
+  uint64_t tsc_offset = 0;
   FpuState fpu;
 };
 

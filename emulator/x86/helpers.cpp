@@ -7,6 +7,7 @@
 #include "emulator/core/bits.h"
 #include "emulator/ir/opcodes.h"
 #include "emulator/x86/cpu_state.h"
+#include "emulator/x86/system/descriptors.h"
 
 namespace dynemu::x86 {
 namespace {
@@ -19,55 +20,20 @@ uint64_t raise_if(GuestEnv& env, uint64_t cond, uint64_t vector, uint64_t code, 
   return 0;
 }
 
-// SDM vol. 3, 5.4.1 and the MOV/POP Sreg pseudocode (vol. 2).
+// MOV/POP Sreg, LDS... (SDM vol. 3, 5.4.1 and vol. 2, MOV): real and
+// virtual-8086 mode load selector << 4; protected mode checks the
+// descriptor (system/descriptors.h). Loading SS starts an interrupt shadow.
 uint64_t load_segment(GuestEnv& env, uint64_t seg_arg, uint64_t sel_arg, uint64_t, uint64_t) {
   CpuState& s = *env.state;
   const unsigned seg = static_cast<unsigned>(seg_arg);
   const uint16_t sel = static_cast<uint16_t>(sel_arg);
-  SegmentCache& cache = s.seg[seg];
   if (!(s.cr[0] & 1) || (s.eflags & kVM)) {
-    cache.selector = sel;
-    cache.base = uint32_t{sel} << 4;
-    cache.limit = 0xffff;
+    load_real_segment(s, seg, sel);
+  } else if (const Status st = load_protected_segment(env, seg, sel); !st) {
+    env.raise(st.fault().vector, st.fault().error_code, st.fault().addr);
     return 0;
   }
-  const uint16_t error = sel & 0xfffc;
-  if ((sel & 0xfffc) == 0) {
-    if (seg == kSs) return env.raise(kVectorGP, 0), 0;
-    cache = SegmentCache{sel, 0, 0, 0};
-    return 0;
-  }
-  const bool ldt = sel & 4;
-  const uint32_t table_base = ldt ? s.ldtr.base : s.gdtr.base;
-  const uint32_t table_limit = ldt ? s.ldtr.limit : s.gdtr.limit;
-  const uint32_t index = sel & 0xfff8;
-  if (index + 7 > table_limit) return env.raise(kVectorGP, error), 0;
-  uint8_t* desc = env.host(table_base + index);
-  const uint32_t lo = load_le<uint32_t>(desc), hi = load_le<uint32_t>(desc + 4);
-  const unsigned type = (hi >> 8) & 0xf, dpl = (hi >> 13) & 3, rpl = sel & 3;
-  const unsigned cpl = s.seg[kCs].selector & 3;
-  const bool system = !(hi & (1u << 12)), present = hi & (1u << 15);
-  const bool code = type & 8, conforming = code && (type & 4), readable = !code || (type & 2);
-  const bool writable = !code && (type & 2);
-  if (system) return env.raise(kVectorGP, error), 0;
-  if (seg == kSs) {
-    if (!writable || rpl != cpl || dpl != cpl) return env.raise(kVectorGP, error), 0;
-    if (!present) return env.raise(kVectorSS, error), 0;
-  } else {
-    if (!readable) return env.raise(kVectorGP, error), 0;
-    if (!conforming && dpl < (cpl > rpl ? cpl : rpl)) return env.raise(kVectorGP, error), 0;
-    if (!present) return env.raise(kVectorNP, error), 0;
-  }
-  if (!(hi & 0x100)) {  // the CPU sets the descriptor's accessed bit
-    store_le<uint32_t>(desc + 4, hi | 0x100);
-    env.note_store(table_base + index + 4, 4);
-  }
-  uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
-  if (hi & (1u << 23)) limit = (limit << 12) | 0xfff;
-  cache.selector = sel;
-  cache.base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000);
-  cache.limit = limit;
-  cache.flags = (hi >> 8) & 0xffff;
+  if (seg == kSs) s.int_shadow = 1;
   return 0;
 }
 
@@ -79,9 +45,10 @@ bool read_descriptor(GuestEnv& env, uint16_t sel, uint32_t& lo, uint32_t& hi, ui
   const uint32_t table_limit = ldt ? s.ldtr.limit : s.gdtr.limit;
   const uint32_t index = sel & 0xfff8;
   if (index + 7 > table_limit) return false;
-  const uint8_t* desc = env.host(table_base + index);
-  lo = load_le<uint32_t>(desc);
-  hi = load_le<uint32_t>(desc + 4);
+  uint32_t words[2];
+  if (!env.read_sys(table_base + index, words, 8)) return false;
+  lo = words[0];
+  hi = words[1];
   if (where) *where = table_base + index;
   return true;
 }
@@ -118,8 +85,8 @@ uint64_t load_code_segment(GuestEnv& env, uint64_t sel_arg, uint64_t kind, uint6
   if (!ok) return env.raise(kVectorGP, error), 0;
   if (!(hi & (1u << 15))) return env.raise(kVectorNP, error), 0;
   if (!(hi & 0x100)) {
-    store_le<uint32_t>(env.host(where + 4), hi | 0x100);
-    env.note_store(where + 4, 4);
+    const uint32_t accessed = hi | 0x100;
+    if (!env.write_sys(where + 4, &accessed, 4)) return 0;
   }
   cs.selector = static_cast<uint16_t>((sel & 0xfffc) | cpl);
   cs.base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000);
@@ -133,6 +100,7 @@ uint64_t descriptor_query(GuestEnv& env, uint64_t sel_arg, uint64_t kind, uint64
   const CpuState& s = *env.state;
   const uint16_t sel = static_cast<uint16_t>(sel_arg);
   uint32_t lo, hi;
+  // A #PF reading the table stays raised in env (read_descriptor's read_sys).
   if ((sel & 0xfffc) == 0 || !read_descriptor(env, sel, lo, hi, nullptr)) return 0;
   const unsigned type = (hi >> 8) & 0xf, dpl = (hi >> 13) & 3, rpl = sel & 3;
   const unsigned cpl = s.seg[kCs].selector & 3;
@@ -166,7 +134,7 @@ uint64_t cpuid(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
 }
 
 uint64_t rdtsc(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
-  const uint64_t tsc = __rdtsc();
+  const uint64_t tsc = __rdtsc() + env.state->tsc_offset;
   env.state->gpr[kEax] = static_cast<uint32_t>(tsc);
   env.state->gpr[kEdx] = static_cast<uint32_t>(tsc >> 32);
   return 0;
@@ -340,7 +308,7 @@ const ir::HelperInfo kLoadCodeSegmentHelper{
     "load_code_segment", &load_code_segment, ir::Type::Void, 2,
     kState | ir::kReadsMem | ir::kWritesMem | ir::kMayRaise};
 const ir::HelperInfo kDescriptorQueryHelper{"descriptor_query", &descriptor_query, ir::Type::I64, 2,
-                                            ir::kReadsState | ir::kReadsMem};
+                                            ir::kReadsState | ir::kReadsMem | ir::kMayRaise};
 const ir::HelperInfo kCpuidHelper{"cpuid", &cpuid, ir::Type::Void, 0, kState};
 const ir::HelperInfo kRdtscHelper{"rdtsc", &rdtsc, ir::Type::Void, 0, kState};
 const ir::HelperInfo kRclHelper{"rcl", &rcl, ir::Type::I64, 4, kPure};

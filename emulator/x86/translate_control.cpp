@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "emulator/x86/helpers.h"
+#include "emulator/x86/system/events.h"
+#include "emulator/x86/system/far.h"
 #include "emulator/x86/translator.h"
 
 namespace dynemu::x86 {
@@ -79,8 +81,23 @@ void Translator::op_Jcxz(const Insn& insn) {
   m_b.exit_jump(insn.next_eip());
 }
 
+namespace {
+
+// System mode: INT n / INT3 / INTO deliver through the IVT/IDT in a helper
+// (gate DPL checks, stack switch), then continue at the handler.
+void software_interrupt(Translator& t, const Insn& insn, uint8_t vector, EventKind kind) {
+  ir::Builder& b = t.ir();
+  Value eip =
+      b.call(kSoftwareInterruptHelper,
+             {b.imm32(vector), b.imm32(static_cast<uint32_t>(kind)), b.imm32(insn.next_eip())});
+  b.exit_indirect(eip);
+}
+
+}  // namespace
+
 // INT3 (CC): #BP trap
 void Translator::op_Int3(const Insn& insn) {
+  if (system()) return software_interrupt(*this, insn, kVectorBP, EventKind::SoftwareTrap);
   m_b.raise_trap(kVectorBP, insn.next_eip());
 }
 
@@ -92,14 +109,16 @@ void Translator::op_Int1(const Insn& insn) {
 // INTO (CE): #OF trap if OF = 1
 void Translator::op_Into(const Insn& insn) {
   m_b.exit_if(m_b.cond(kCondNO), insn.next_eip());
+  if (system()) return software_interrupt(*this, insn, kVectorOF, EventKind::SoftwareTrap);
   m_b.raise_trap(kVectorOF, insn.next_eip());
 }
 
-// INT imm8 (CD ib). User mode, as Linux sets up its IDT: INT 0x80 is the
-// system call; vectors 3 and 4 are user-callable traps; any other vector
-// hits a DPL 0 gate: #GP(vector * 8 + 2).
+// INT imm8 (CD ib). System mode: through the IVT/IDT. User mode, as Linux
+// sets up its IDT: INT 0x80 is the system call; vectors 3 and 4 are
+// user-callable traps; any other vector hits a DPL 0 gate: #GP(vector * 8 + 2).
 void Translator::op_Int(const Insn& insn) {
   const uint8_t vector = static_cast<uint8_t>(insn.operands[0].value);
+  if (system()) return software_interrupt(*this, insn, vector, EventKind::SoftwareInt);
   if (vector == 0x80) return m_b.exit_syscall(insn.next_eip());
   if (vector == kVectorBP || vector == kVectorOF) return m_b.raise_trap(vector, insn.next_eip());
   fault(kVectorGP, vector * 8u + 2u);
@@ -132,10 +151,16 @@ std::pair<Value, Value> far_target(Translator& t, const Insn& insn) {
 
 }  // namespace
 
-// JMP ptr16:16/32 (EA cd/cp); JMP m16:16/32 (FF /5): to a code segment of
-// the same privilege (gates and task switches: #GP(sel), known gap)
+// JMP ptr16:16/32 (EA cd/cp); JMP m16:16/32 (FF /5). System mode: real
+// mode, code segments, call gates, task gates and TSSs (system/far.h).
+// User mode: to a code segment of the same privilege (others: #GP(sel)).
 void Translator::op_JmpFar(const Insn& insn) {
   auto [offset, sel] = far_target(*this, insn);
+  if (system()) {
+    Value sel16 = m_b.zext16(sel);
+    return m_b.exit_indirect(m_b.call(
+        kFarJmpHelper, {sel16, offset, m_b.imm32(insn.opsize), m_b.imm32(insn.next_eip())}));
+  }
   m_b.call(kLoadCodeSegmentHelper, {sel, m_b.imm32(0)});
   m_b.exit_indirect(branch_target(m_b, insn, offset));
 }
@@ -143,6 +168,11 @@ void Translator::op_JmpFar(const Insn& insn) {
 // CALL ptr16:16/32 (9A cd/cp); CALL m16:16/32 (FF /3): pushes CS then EIP
 void Translator::op_CallFar(const Insn& insn) {
   auto [offset, sel] = far_target(*this, insn);
+  if (system()) {
+    Value sel16 = m_b.zext16(sel);
+    return m_b.exit_indirect(m_b.call(
+        kFarCallHelper, {sel16, offset, m_b.imm32(insn.opsize), m_b.imm32(insn.next_eip())}));
+  }
   Value old_cs = m_b.get_state(
       offsetof(CpuState, seg) + kCs * sizeof(SegmentCache) + offsetof(SegmentCache, selector), 2);
   Value sp = push_value(get_sp(), old_cs, insn.opsize);
@@ -154,6 +184,10 @@ void Translator::op_CallFar(const Insn& insn) {
 
 // RETF (CB); RETF imm16 (CA iw): to the same privilege level
 void Translator::op_RetFar(const Insn& insn) {
+  if (system()) {
+    const uint32_t release = insn.num_operands ? insn.operands[0].value : 0;
+    return m_b.exit_indirect(m_b.call(kFarRetHelper, {m_b.imm32(insn.opsize), m_b.imm32(release)}));
+  }
   Value sp = get_sp();
   Value offset = pop_value(sp, insn.opsize);
   Value sel = m_b.zext16(pop_value(sp, insn.opsize));
@@ -167,6 +201,9 @@ void Translator::op_RetFar(const Insn& insn) {
 // (IF and IOPL unchanged). Returns to an outer level, to virtual-8086 mode
 // and nested tasks belong to system emulation (known gap: #GP).
 void Translator::op_Iret(const Insn& insn) {
+  if (system())
+    return m_b.exit_indirect(
+        m_b.call(kIretHelper, {m_b.imm32(insn.opsize), m_b.imm32(insn.next_eip())}));
   Value sp = get_sp();
   Value offset = pop_value(sp, insn.opsize);
   Value sel = m_b.zext16(pop_value(sp, insn.opsize));

@@ -47,12 +47,36 @@ void Translator::op_Std(const Insn& insn) {
   set_eflags_stored(m_b.or_(get_eflags_stored(), kDF));
 }
 
-// CLI (FA), STI (FB): IOPL 0 at CPL 3 (user mode): #GP(0)
+namespace {
+
+// CLI/STI in system mode: #GP(0) when CPL > IOPL in protected mode, or
+// IOPL < 3 in virtual-8086 mode (no VME/PVI); always allowed in real mode.
+void check_iopl(Translator& t) {
+  if (t.real_mode()) return;
+  const unsigned cpl = t.vm86() ? 3 : t.cpl();
+  if (cpl == 0) return;
+  ir::Builder& b = t.ir();
+  Value iopl = b.extract(t.get_eflags_stored(), 12, 2);
+  t.fault_if(b.lt_u(iopl, b.imm32(cpl)), kVectorGP);
+}
+
+}  // namespace
+
+// CLI (FA), STI (FB). User mode (CPL 3, IOPL 0): #GP(0). STI delays
+// interrupts by one instruction when IF was clear (CpuState::int_shadow),
+// and ends the block so that the CPU loop sees IF = 1.
 void Translator::op_Cli(const Insn& insn) {
-  fault(kVectorGP);
+  if (!system()) return fault(kVectorGP);
+  check_iopl(*this);
+  set_eflags_stored(m_b.and_(get_eflags_stored(), ~kIF));
 }
 void Translator::op_Sti(const Insn& insn) {
-  fault(kVectorGP);
+  if (!system()) return fault(kVectorGP);
+  check_iopl(*this);
+  Value old = get_eflags_stored();
+  m_b.set_state(offsetof(CpuState, int_shadow), 1, m_b.xor_(m_b.extract(old, 9, 1), 1u));
+  set_eflags_stored(m_b.or_(old, kIF));
+  end_block_after(insn);
 }
 
 }  // namespace dynemu::x86

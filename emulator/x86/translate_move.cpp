@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "emulator/x86/helpers.h"
+#include "emulator/x86/system/control.h"
 #include "emulator/x86/translator.h"
 
 namespace dynemu::x86 {
@@ -31,18 +32,44 @@ void Translator::op_MovToSeg(const Insn& insn) {
 }
 
 // MOV r32, CRn (0F 20); MOV CRn, r32 (0F 22); MOV r32, DRn (0F 21);
-// MOV DRn, r32 (0F 23): privileged, #GP(0) at CPL 3 (user mode).
+// MOV DRn, r32 (0F 23): privileged, #GP(0) at CPL > 0 (and in user mode).
+// CR1 and CR5-7 are #UD. Writes to CR0/CR3/CR4 end the block (mode bits,
+// paging). DR4/DR5 are DR6/DR7 (CR4.DE clear).
+namespace {
+bool cr_privileged(const Translator& t) {
+  return t.system() && t.cpl() == 0;
+}
+bool cr_exists(unsigned n) {
+  return n == 0 || (n >= 2 && n <= 4);
+}
+uint32_t cr_offset(unsigned n) {
+  return static_cast<uint32_t>(offsetof(CpuState, cr) + 4 * n);
+}
+uint32_t dr_offset(unsigned n) {
+  if (n == 4 || n == 5) n += 2;
+  return static_cast<uint32_t>(offsetof(CpuState, dr) + 4 * n);
+}
+}  // namespace
 void Translator::op_MovFromCr(const Insn& insn) {
-  fault(kVectorGP);
+  if (!cr_privileged(*this)) return fault(kVectorGP);
+  const unsigned n = insn.operands[1].reg;
+  if (!cr_exists(n)) return fault(kVectorUD);
+  m_b.set_reg(insn.operands[0].reg, 4, m_b.get_state(cr_offset(n), 4));
 }
 void Translator::op_MovToCr(const Insn& insn) {
-  fault(kVectorGP);
+  if (!cr_privileged(*this)) return fault(kVectorGP);
+  const unsigned n = insn.operands[0].reg;
+  if (!cr_exists(n)) return fault(kVectorUD);
+  m_b.call(kMovToCrHelper, {m_b.imm32(n), m_b.get_reg(insn.operands[1].reg, 4)});
+  if (n != 2) end_block_after(insn);
 }
 void Translator::op_MovFromDr(const Insn& insn) {
-  fault(kVectorGP);
+  if (!cr_privileged(*this)) return fault(kVectorGP);
+  m_b.set_reg(insn.operands[0].reg, 4, m_b.get_state(dr_offset(insn.operands[1].reg), 4));
 }
 void Translator::op_MovToDr(const Insn& insn) {
-  fault(kVectorGP);
+  if (!cr_privileged(*this)) return fault(kVectorGP);
+  m_b.set_state(dr_offset(insn.operands[0].reg), 4, m_b.get_reg(insn.operands[1].reg, 4));
 }
 
 // MOVZX r16/32, r/m8 (0F B6); MOVZX r32, r/m16 (0F B7)

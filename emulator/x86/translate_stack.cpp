@@ -3,6 +3,7 @@
 #include <cstddef>
 
 #include "emulator/x86/helpers.h"
+#include "emulator/x86/system/eflags.h"
 #include "emulator/x86/translator.h"
 
 namespace dynemu::x86 {
@@ -76,17 +77,26 @@ void Translator::op_Popa(const Insn& insn) {
   set_sp(sp);
 }
 
-// PUSHF/PUSHFD (9C): VM and RF read as 0 in the image
+// PUSHF/PUSHFD (9C): VM and RF read as 0 in the image; #GP(0) in
+// virtual-8086 mode with IOPL < 3 (no VME)
 void Translator::op_Pushf(const Insn& insn) {
+  if (system() && vm86())
+    fault_if(m_b.lt_u(m_b.extract(get_eflags_stored(), 12, 2), m_b.imm32(3)), kVectorGP);
   Value flags = m_b.and_(m_b.eflags(), ~(kVM | kRF));
   set_sp(push_value(get_sp(), flags, insn.opsize));
 }
 
-// POPF/POPFD (9D), user-mode rules (CPL 3, IOPL 0): IF and IOPL unchanged.
-// Ends the block (TF, AC and, in system mode, IF matter to what follows).
+// POPF/POPFD (9D). User mode (CPL 3, IOPL 0): IF and IOPL unchanged.
+// System mode: the CPL/IOPL rules of system/eflags.h. Ends the block (TF,
+// AC and, in system mode, IF matter to what follows).
 void Translator::op_Popf(const Insn& insn) {
   Value sp = get_sp();
   Value v = pop_value(sp, insn.opsize);
+  if (system()) {
+    m_b.call(kPopfHelper, {v, m_b.imm32(insn.opsize)});
+    set_sp(sp);
+    return end_block_after(insn);
+  }
   set_sp(sp);
   set_eflags_user(v, insn.opsize);
   end_block_after(insn);

@@ -7,6 +7,7 @@
 // and faults between iterations see a consistent ECX/ESI/EDI, as on
 // hardware.
 #include "emulator/x86/helpers.h"
+#include "emulator/x86/system/io.h"
 #include "emulator/x86/translator.h"
 
 namespace dynemu::x86 {
@@ -121,13 +122,31 @@ void Translator::op_Scas(const Insn& insn) {
   string_op(*this, insn, Kind::Scas);
 }
 
-// INS m, DX (6C, 6D) and OUTS DX, m (6E, 6F): I/O at CPL 3 with IOPL 0 is
-// #GP(0) (user mode; no I/O permission bitmap).
+namespace {
+
+// INS/OUTS in system mode: the whole (REP) loop runs in a helper
+// (system/io.h), which returns 1 when it stopped early with more to do.
+void string_io(Translator& t, const Insn& insn, bool out) {
+  ir::Builder& b = t.ir();
+  const unsigned size = out ? insn.operands[1].size : insn.operands[0].size;
+  const bool rep = insn.has(kPrefixRep) || insn.has(kPrefixRepne);
+  const uint32_t flags = size | uint32_t{insn.addrsize} << 4 | uint32_t{rep} << 8 |
+                         uint32_t{insn.mem.seg} << 12 | uint32_t{out} << 16;
+  Value more = b.call(kStringIoHelper, {b.imm32(flags)});
+  if (rep) b.exit_if(more, insn.eip);
+}
+
+}  // namespace
+
+// INS m, DX (6C, 6D) and OUTS DX, m (6E, 6F). User mode (CPL 3, IOPL 0):
+// #GP(0).
 void Translator::op_Ins(const Insn& insn) {
-  fault(kVectorGP);
+  if (!system()) return fault(kVectorGP);
+  string_io(*this, insn, false);
 }
 void Translator::op_Outs(const Insn& insn) {
-  fault(kVectorGP);
+  if (!system()) return fault(kVectorGP);
+  string_io(*this, insn, true);
 }
 
 }  // namespace dynemu::x86

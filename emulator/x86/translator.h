@@ -27,6 +27,13 @@ class Translator {
   ir::Builder& ir() { return m_b; }
   uint32_t mode() const { return m_req.mode; }
   bool code32() const { return m_req.mode & ir::kMode32BitCode; }
+  // System mode (ir::kModeSystem): privileged instructions have their
+  // meaning, far transfers and interrupts go through system/ helpers.
+  bool system() const { return m_req.mode & ir::kModeSystem; }
+  // The CPL the block was translated for (user mode: 3).
+  unsigned cpl() const { return system() ? ir::mode_cpl(m_req.mode) : 3; }
+  bool real_mode() const { return !(m_req.mode & ir::kModeProtected); }
+  bool vm86() const { return m_req.mode & ir::kModeVm86; }
 
   // --- addresses
   // Offset of the memory operand (base + index << scale + disp, wrapped to

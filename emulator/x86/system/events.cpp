@@ -6,6 +6,7 @@
 #include "emulator/x86/lazy_flags.h"
 #include "emulator/x86/system/descriptors.h"
 #include "emulator/x86/system/memory.h"
+#include "emulator/x86/system/stack.h"
 #include "emulator/x86/system/task.h"
 
 namespace dynemu::x86 {
@@ -32,28 +33,6 @@ FaultClass classify(uint8_t vector) {
   }
 }
 
-void set_sp(CpuState& s, bool big, uint32_t sp) {
-  s.gpr[kEsp] = big ? sp : (s.gpr[kEsp] & 0xffff0000u) | (sp & 0xffff);
-}
-
-// Pushes values below SS:SP without touching registers; the caller writes
-// ESP when nothing can fault any more.
-class StackWriter {
- public:
-  StackWriter(GuestEnv& env, uint32_t base, uint32_t sp, bool big, Access access)
-      : m_env(env), m_base(base), m_sp(sp), m_mask(big ? 0xffffffffu : 0xffffu), m_access(access) {}
-  Status push(uint32_t value, unsigned bytes) {
-    m_sp = (m_sp - bytes) & m_mask;
-    return write_value(m_env, m_access, m_base + m_sp, bytes, value);
-  }
-  uint32_t sp() const { return m_sp; }
-
- private:
-  GuestEnv& m_env;
-  uint32_t m_base, m_sp, m_mask;
-  Access m_access;
-};
-
 // Real mode (SDM vol. 2, INT n, REAL-ADDRESS-MODE): the IVT entry is
 // offset:segment at vector * 4; FLAGS, CS, IP are pushed.
 Status deliver_real(GuestEnv& env, uint8_t vector, uint32_t return_eip) {
@@ -62,12 +41,12 @@ Status deliver_real(GuestEnv& env, uint8_t vector, uint32_t return_eip) {
   uint32_t entry;
   SYS_TRY(read_value(env, Access::Supervisor, s.idtr.base + uint32_t{vector} * 4, 4, entry));
   const bool big = s.seg[kSs].flags & kSegBig;
-  StackWriter stack(env, s.seg[kSs].base, s.gpr[kEsp], big, Access::Supervisor);
+  StackCursor stack(env, s.seg[kSs].base, s.gpr[kEsp], big, Access::Supervisor);
   const uint32_t flags = read_eflags(s);
   SYS_TRY(stack.push(flags, 2));
   SYS_TRY(stack.push(s.seg[kCs].selector, 2));
   SYS_TRY(stack.push(return_eip, 2));
-  set_sp(s, big, stack.sp());
+  stack.commit(s);
   write_eflags(s, flags & ~(kIF | kTF | kAC));
   load_real_segment(s, kCs, static_cast<uint16_t>(entry >> 16));
   s.eip = entry & 0xffff;
@@ -107,9 +86,9 @@ Status deliver_protected(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t
       // The error code goes on the new task's stack (SDM vol. 3, 6.12.2).
       const bool big = s.seg[kSs].flags & kSegBig;
       const bool tss32 = (s.tr.flags & kSegType) == kTss32Busy;
-      StackWriter stack(env, s.seg[kSs].base, s.gpr[kEsp], big, Access::Supervisor);
+      StackCursor stack(env, s.seg[kSs].base, s.gpr[kEsp], big, Access::Supervisor);
       SYS_TRY(stack.push(error_code, tss32 ? 4 : 2));
-      set_sp(s, big, stack.sp());
+      stack.commit(s);
     }
     return {};
   }
@@ -152,7 +131,7 @@ Status deliver_protected(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t
   }
   const bool big = new_ss.flags & kSegBig;
   if (!big) new_sp &= 0xffff;
-  StackWriter stack(env, new_ss.base, new_sp, big, inner ? Access::Supervisor : Access::Cpl);
+  StackCursor stack(env, new_ss.base, new_sp, big, inner ? Access::Supervisor : Access::Cpl);
   if (vm86) {
     SYS_TRY(stack.push(s.seg[kGs].selector, bytes));
     SYS_TRY(stack.push(s.seg[kFs].selector, bytes));
@@ -177,7 +156,7 @@ Status deliver_protected(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t
     s.seg[kSs] = new_ss;
     s.gpr[kEsp] = stack.sp();
   } else {
-    set_sp(s, big, stack.sp());
+    stack.commit(s);
   }
   s.seg[kCs] = make_cache(static_cast<uint16_t>((sel & 0xfffc) | new_cpl), code);
   uint32_t new_flags = flags & ~(kTF | kNT | kVM | kRF);

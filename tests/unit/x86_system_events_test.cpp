@@ -1,0 +1,259 @@
+// Interrupt and exception delivery (emulator/x86/system/events.h) against
+// the SDM: real-mode INT/IRET through the IVT, protected-mode gates with and
+// without a privilege change, error codes with the IDT/EXT bits, #DF and
+// the triple fault. Guest snippets: GNU as source above their bytes.
+#include <gtest/gtest.h>
+
+#include "tests/unit/x86_system_machine.h"
+
+namespace dynemu::x86::test {
+namespace {
+
+constexpr unsigned kIntGate32 = 14, kTrapGate32 = 15, kIntGate16 = 6;
+
+// clang-format off
+// .code16: mov $0x1234,%ax; int $0x21; hlt
+constexpr uint8_t k_real_int[] = {0xb8, 0x34, 0x12, 0xcd, 0x21, 0xf4};
+// .code16: mov $0x5678,%cx; pushf; pop %dx; iret
+constexpr uint8_t k_real_handler[] = {0xb9, 0x78, 0x56, 0x9c, 0x5a, 0xcf};
+// mov $0x11,%eax; int $0x80
+constexpr uint8_t k_user_int80[] = {0xb8, 0x11, 0x00, 0x00, 0x00, 0xcd, 0x80};
+// mov $0x11,%eax; int $0x82; mov $0x22,%ebx; int $0x81; hlt
+constexpr uint8_t k_user_iret_then_gp[] = {0xb8, 0x11, 0x00, 0x00, 0x00, 0xcd, 0x82, 0xbb, 0x22, 0x00, 0x00, 0x00, 0xcd, 0x81, 0xf4};
+constexpr uint8_t k_iret[] = {0xcf};
+constexpr uint8_t k_hlt[] = {0xf4};
+// clang-format on
+
+TEST(X86SystemEvents, RealModeIntPushesFlagsCsIpAndIretReturns) {
+  SystemMachine m;
+  m.real_mode();
+  m.put(0x1000, k_real_int);
+  m.put(0x2000, k_real_handler);
+  m.set_ivt(0x21, 0x0100, 0x1000);  // 0100:1000 = linear 0x2000
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.gpr[kEax] & 0xffff, 0x1234u);
+  EXPECT_EQ(m.s.gpr[kEcx] & 0xffff, 0x5678u);
+  EXPECT_EQ(m.s.gpr[kEdx] & 0x0200, 0u) << "IF clear in the handler";
+  EXPECT_EQ(m.s.gpr[kEsp], 0x8000u);
+  EXPECT_EQ(m.s.eip, 0x1006u);
+  EXPECT_EQ(m.s.seg[kCs].selector, 0u);
+  EXPECT_TRUE(read_eflags(m.s) & kIF) << "IRET restored IF";
+  // The frame: IP after INT, CS, FLAGS.
+  EXPECT_EQ(m.load16(0x7ffa), 0x1005u);
+  EXPECT_EQ(m.load16(0x7ffc), 0u);
+  EXPECT_EQ(m.load16(0x7ffe) & 0x0202, 0x0202u);
+}
+
+TEST(X86SystemEvents, RealModeExternalInterruptClearsIfTfAc) {
+  SystemMachine m;
+  m.real_mode();
+  m.set_ivt(0x08, 0xf000, 0xfea5);
+  m.s.seg[kCs] = SegmentCache{0x1234, 0x12340, 0xffff, 0x9b};
+  m.s.eip = 0x0010;
+  write_eflags(m.s, 0x40302 | kCF);  // AC TF IF CF
+  ASSERT_TRUE(deliver_event(m.env, 0x08, EventKind::External));
+  EXPECT_EQ(m.s.seg[kCs].selector, 0xf000u);
+  EXPECT_EQ(m.s.seg[kCs].base, 0xf0000u);
+  EXPECT_EQ(m.s.eip, 0xfea5u);
+  EXPECT_EQ(read_eflags(m.s) & (kIF | kTF | kAC | kCF), kCF);
+  EXPECT_EQ(m.load16(0x7ffa), 0x0010u);
+  EXPECT_EQ(m.load16(0x7ffc), 0x1234u);
+  EXPECT_EQ(m.load16(0x7ffe), 0x0303u);  // the low 16 bits of the old FLAGS
+}
+
+TEST(X86SystemEvents, InterruptFromCpl3SwitchesToTssStack) {
+  SystemMachine m;
+  m.protected_mode(3);
+  m.set_idt(0x80, gate(0x08, 0x3000, kIntGate32, 3));
+  m.put(0x1000, k_user_int80);
+  m.put(0x3000, k_hlt);
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.seg[kCs].selector, 0x08u);
+  EXPECT_EQ(m.s.seg[kSs].selector, 0x10u);
+  EXPECT_EQ(m.s.gpr[kEsp], 0x9000u - 20);
+  EXPECT_EQ(m.s.eip, 0x3001u);
+  EXPECT_FALSE(read_eflags(m.s) & kIF) << "interrupt gate clears IF";
+  EXPECT_EQ(m.load32(0x9000 - 20), 0x1007u);  // EIP after INT
+  EXPECT_EQ(m.load32(0x9000 - 16), 0x1bu);    // CS
+  EXPECT_EQ(m.load32(0x9000 - 12) & 0x202, 0x202u);
+  EXPECT_EQ(m.load32(0x9000 - 8), 0x8000u);  // ESP
+  EXPECT_EQ(m.load32(0x9000 - 4), 0x23u);    // SS
+}
+
+TEST(X86SystemEvents, IretReturnsToCpl3AndGateDplFaultsWithIdtErrorCode) {
+  SystemMachine m;
+  m.protected_mode(3);
+  m.set_idt(0x82, gate(0x08, 0x3080, kTrapGate32, 3));
+  m.set_idt(0x81, gate(0x08, 0x3000, kIntGate32, 0));  // DPL 0: INT from CPL 3 faults
+  m.set_idt(13, gate(0x08, 0x3100, kIntGate32, 0));
+  m.put(0x1000, k_user_iret_then_gp);
+  m.put(0x3080, k_iret);
+  m.put(0x3100, k_hlt);
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.eip, 0x3101u);
+  EXPECT_EQ(m.s.gpr[kEbx], 0x22u) << "IRET came back to CPL 3";
+  EXPECT_EQ(m.s.gpr[kEsp], 0x9000u - 24);
+  EXPECT_EQ(m.load32(0x9000 - 24), 0x81u * 8 + 2) << "#GP(vector * 8 + 2), EXT clear";
+  EXPECT_EQ(m.load32(0x9000 - 20), 0x100cu) << "the fault points at the INT";
+  EXPECT_EQ(m.load32(0x9000 - 16), 0x1bu);
+  EXPECT_EQ(m.load32(0x9000 - 8), 0x8000u);
+}
+
+TEST(X86SystemEvents, SamePrivilegeInterruptUsesCurrentStack16BitGate) {
+  SystemMachine m;
+  m.protected_mode(0);
+  m.set_idt(0x30, gate(0x08, 0x3000, kIntGate16, 0));
+  m.s.eip = 0x1234;
+  ASSERT_TRUE(deliver_event(m.env, 0x30, EventKind::External));
+  EXPECT_EQ(m.s.gpr[kEsp], 0x8000u - 6);
+  EXPECT_EQ(m.load16(0x8000 - 6), 0x1234u);
+  EXPECT_EQ(m.load16(0x8000 - 4), 0x08u);
+  EXPECT_EQ(m.s.eip, 0x3000u);
+}
+
+TEST(X86SystemEvents, ExceptionErrorCodesCarryExtAndIdtBits) {
+  SystemMachine m;
+  m.protected_mode(0);
+  m.set_idt(11, gate(0x08, 0x3100, kIntGate32, 0));
+  // External interrupt through a not-present gate: #NP(vector*8 + 2 + EXT).
+  m.set_idt(0x40, gate(0x08, 0x3000, kIntGate32, 0, 0, /*present=*/false));
+  m.s.eip = 0x1000;
+  ASSERT_TRUE(deliver_event(m.env, 0x40, EventKind::External));
+  EXPECT_EQ(m.s.eip, 0x3100u);
+  EXPECT_EQ(m.load32(m.s.gpr[kEsp]), 0x40u * 8 + 3);
+  EXPECT_EQ(m.load32(m.s.gpr[kEsp] + 4), 0x1000u);
+  // A gate of a bad type (all zero): #GP(vector*8 + 2 + EXT).
+  m.set_idt(13, gate(0x08, 0x3200, kIntGate32, 0));
+  m.s.gpr[kEsp] = 0x8000;
+  ASSERT_TRUE(deliver_event(m.env, 0x41, EventKind::External));
+  EXPECT_EQ(m.s.eip, 0x3200u);
+  EXPECT_EQ(m.load32(m.s.gpr[kEsp]), 0x41u * 8 + 3);
+  // A gate whose code segment is not present: #NP(selector + EXT).
+  m.set_gdt(9, descriptor(0, 0xfffff, kFlatCode0 & ~0x80u));
+  m.set_idt(0x42, gate(0x48, 0x3000, kIntGate32, 0));
+  m.s.gpr[kEsp] = 0x8000;
+  ASSERT_TRUE(deliver_event(m.env, 0x42, EventKind::External));
+  EXPECT_EQ(m.s.eip, 0x3100u);
+  EXPECT_EQ(m.load32(m.s.gpr[kEsp]), 0x49u);
+}
+
+TEST(X86SystemEvents, ExceptionPushesErrorCodeOnlyForItsVectors) {
+  SystemMachine m;
+  m.protected_mode(0);
+  m.set_idt(13, gate(0x08, 0x3100, kIntGate32, 0));
+  m.set_idt(6, gate(0x08, 0x3200, kIntGate32, 0));
+  m.s.eip = 0x1000;
+  ASSERT_TRUE(deliver_event(m.env, 13, EventKind::Exception, 0x28));
+  EXPECT_EQ(m.s.gpr[kEsp], 0x8000u - 16);
+  EXPECT_EQ(m.load32(0x8000 - 16), 0x28u);
+  m.s.gpr[kEsp] = 0x8000;
+  ASSERT_TRUE(deliver_event(m.env, 6, EventKind::Exception, 0x28));
+  EXPECT_EQ(m.s.gpr[kEsp], 0x8000u - 12) << "#UD has no error code";
+}
+
+TEST(X86SystemEvents, FaultDeliveringGpBecomesDoubleFaultThenTripleFault) {
+  SystemMachine m;
+  m.protected_mode(0);
+  m.set_idt(8, gate(0x08, 0x3300, kIntGate32, 0));
+  // #GP's gate is not present: #NP while delivering #GP (both contributory).
+  m.s.eip = 0x1000;
+  ASSERT_TRUE(deliver_event(m.env, 13, EventKind::Exception, 0));
+  EXPECT_EQ(m.s.eip, 0x3300u);
+  EXPECT_EQ(m.load32(m.s.gpr[kEsp]), 0u) << "#DF error code";
+  // With no #DF gate either, the machine shuts down.
+  m.set_idt(8, 0);
+  EXPECT_FALSE(deliver_event(m.env, 13, EventKind::Exception, 0));
+}
+
+TEST(X86SystemEvents, PageFaultOnTheStackDuringDeliveryIsPageFault) {
+  SystemMachine m;
+  m.protected_mode(0);
+  m.set_idt(0x30, gate(0x08, 0x3000, kIntGate32, 0));
+  m.set_idt(14, gate(0x08, 0x3400, kIntGate32, 0));
+  // The interrupted stack's page is absent: #PF while delivering the
+  // interrupt; #PF's frame goes to the same stack: #PF while delivering #PF
+  // is #DF; with no #DF gate, shutdown.
+  m.memory().absent_pages.insert(0x7000);
+  m.s.eip = 0x1000;
+  EXPECT_FALSE(deliver_event(m.env, 0x30, EventKind::External));
+  EXPECT_EQ(m.s.cr[2], 0x7ffcu);
+  EXPECT_EQ(m.s.eip, 0x1000u) << "no register changed";
+}
+
+TEST(X86SystemEvents, SoftwareIntChecksGateDplExternalDoesNot) {
+  SystemMachine m;
+  m.protected_mode(3);
+  m.set_idt(0x20, gate(0x08, 0x3000, kIntGate32, 0));
+  m.s.eip = 0x1000;
+  const Status soft = deliver_once(m.env, 0x20, EventKind::SoftwareInt, 0, 0x1002);
+  ASSERT_FALSE(soft.ok());
+  EXPECT_EQ(soft.fault().vector, 13);
+  EXPECT_EQ(soft.fault().error_code, 0x20u * 8 + 2);
+  EXPECT_EQ(m.s.eip, 0x1000u);
+  ASSERT_TRUE(deliver_event(m.env, 0x20, EventKind::External));
+  EXPECT_EQ(m.s.eip, 0x3000u);
+  EXPECT_EQ(m.s.seg[kCs].selector, 0x08u);
+}
+
+TEST(X86SystemEvents, TaskGateSwitchesTasks) {
+  SystemMachine m;
+  m.protected_mode(0);
+  // A second TSS at 0x5800 (GDT 0x30) for the #DF task.
+  constexpr uint32_t kTss2 = 0x5800;
+  m.set_gdt(6, descriptor(kTss2, 0x67, 0x89));
+  m.store32(kTss2 + 0x20, 0x3500);    // EIP
+  m.store32(kTss2 + 0x24, 0x2);       // EFLAGS
+  m.store32(kTss2 + 0x38, 0x7000);    // ESP
+  m.store32(kTss2 + 0x48, 0x10);      // ES
+  m.store32(kTss2 + 0x4c, 0x08);      // CS
+  m.store32(kTss2 + 0x50, 0x10);      // SS
+  m.store32(kTss2 + 0x54, 0x10);      // DS
+  m.set_idt(8, gate(0x30, 0, 5, 0));  // task gate
+  m.s.gpr[kEax] = 0xabcd;
+  m.s.eip = 0x1000;
+  ASSERT_TRUE(deliver_event(m.env, 8, EventKind::Exception, 0));
+  EXPECT_EQ(m.s.tr.selector, 0x30u);
+  EXPECT_EQ(m.s.eip, 0x3500u);
+  EXPECT_EQ(m.s.gpr[kEsp], 0x7000u - 4) << "#DF's error code on the new stack";
+  EXPECT_TRUE(read_eflags(m.s) & kNT);
+  EXPECT_EQ(m.load16(kTss2), 0x28u) << "back link";
+  EXPECT_EQ(m.load32(SystemMachine::kTss + 0x28), 0xabcdu) << "old EAX saved";
+  EXPECT_EQ(m.load32(SystemMachine::kTss + 0x20), 0x1000u) << "old EIP saved";
+  EXPECT_EQ((m.load64(SystemMachine::kGdt + 6 * 8) >> 40) & 0xf, 11u) << "new TSS busy";
+  EXPECT_TRUE(m.s.cr[0] & 8) << "CR0.TS";
+}
+
+TEST(X86SystemEvents, CallToTssNestsAndIretReturns) {
+  // lcall $0x30,$0; hlt
+  static constexpr uint8_t k_call_task[] = {0x9a, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00, 0xf4};
+  SystemMachine m;
+  m.protected_mode(0);
+  constexpr uint32_t kTss2 = 0x5800;
+  m.set_gdt(6, descriptor(kTss2, 0x67, 0x89));
+  m.store32(kTss2 + 0x20, 0x3500);  // EIP: iret
+  m.store32(kTss2 + 0x24, 0x2);
+  m.store32(kTss2 + 0x28, 0x4242);  // EAX
+  m.store32(kTss2 + 0x38, 0x7000);  // ESP
+  for (uint32_t seg = 0; seg < 6; ++seg)
+    m.store32(kTss2 + 0x48 + seg * 4, seg == kCs ? 0x08 : 0x10);
+  m.put(0x1000, k_call_task);
+  m.put(0x3500, k_iret);
+  m.s.eip = 0x1000;
+  m.s.gpr[kEax] = 0x1111;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.exceptions, 0);
+  EXPECT_EQ(m.s.eip, 0x1008u);
+  EXPECT_EQ(m.s.tr.selector, 0x28u);
+  EXPECT_EQ(m.s.gpr[kEax], 0x1111u) << "the old task's registers are back";
+  EXPECT_FALSE(read_eflags(m.s) & kNT);
+  EXPECT_EQ(m.load16(kTss2), 0x28u) << "back link";
+  EXPECT_EQ(m.load32(kTss2 + 0x20), 0x3501u) << "the nested task saved after its IRET";
+  EXPECT_EQ((m.load64(SystemMachine::kGdt + 6 * 8) >> 40) & 0xf, 9u) << "nested TSS free again";
+  EXPECT_EQ((m.load64(SystemMachine::kGdt + 5 * 8) >> 40) & 0xf, 11u) << "old TSS still busy";
+}
+
+}  // namespace
+}  // namespace dynemu::x86::test
