@@ -35,7 +35,6 @@ FwCfg::FwCfg(mmu::PhysMemory* memory, Dma dma) : m_memory(memory), m_dma(dma) {
   set_ram_size(0);
   set_nographic(false);
   set_boot_menu(false);
-  set_u16(kBootDevice, 'c');
   set_cpus(1, 1);
   // x86 items of QEMU's pc board: the PIT's IRQ 0 is overridden to GSI 2 in
   // ACPI/MP tables; no extra ACPI tables; an empty legacy e820 table.
@@ -46,7 +45,9 @@ FwCfg::FwCfg(mmu::PhysMemory* memory, Dma dma) : m_memory(memory), m_dma(dma) {
 }
 
 void FwCfg::map_ports(hw::IoBus& io) {
-  io.map(kSelectorPort, 2, this, 2);
+  // Accesses reach the device whole: QEMU ignores a dword write at 0x510
+  // rather than splitting it into a selection.
+  io.map(kSelectorPort, 2, this);
   if (m_dma == Dma::Enabled) io.map(kDmaPort, 8, this);
 }
 
@@ -202,8 +203,9 @@ uint32_t FwCfg::io_read(uint16_t port, unsigned size) {
     }
     return v;
   }
-  // Selector and data share one byte-wide read path (QEMU's combined ports).
-  if (size != 1) return size == 2 ? 0xffffu : 0xffffffffu;
+  // Selector and data share one byte-wide read path (QEMU's combined ports);
+  // wider reads return 0 and consume nothing (checked against QEMU).
+  if (size != 1) return 0;
   return read_data_byte();
 }
 

@@ -56,9 +56,13 @@ TEST(FwCfg, SignatureAndIdAsSeaBiosReadsThem) {
   f.select(FwCfg::kSignature);                                          // selecting rewinds
   EXPECT_EQ(f.io.read(0x510, 1), 'Q');  // the selector port reads data too
   EXPECT_EQ(f.io.read(0x511, 1), 'E');
+  EXPECT_EQ(f.io.read(0x511, 2), 0u);  // wide reads: 0, nothing consumed
+  EXPECT_EQ(f.io.read(0x510, 2), 0u);
+  EXPECT_EQ(f.io.read(0x511, 1), 'M');
   f.select(FwCfg::kId);
   EXPECT_EQ(f.read(4), (std::vector<uint8_t>{3, 0, 0, 0}));  // traditional + DMA
   // A byte write is not a selection.
+  f.io.write(0x510, 4, 0x00);  // dword writes do not select either
   f.io.write(0x510, 1, 0x00);
   EXPECT_EQ(f.cfg.selector(), FwCfg::kId);
   EXPECT_EQ(f.read(1)[0], 0);
