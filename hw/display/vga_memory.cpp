@@ -14,10 +14,12 @@ constexpr uint32_t expand_planes(uint8_t bits) {
   return m;
 }
 
-constexpr uint8_t kSeqChain4 = 0x08;      // SR4 bit 3
-constexpr uint8_t kSeqOddEvenOff = 0x04;  // SR4 bit 2: odd/even addressing disabled (writes)
-constexpr uint8_t kGcOddEven = 0x10;      // GR5 bit 4: host odd/even (reads)
-constexpr uint8_t kGcReadMode1 = 0x08;    // GR5 bit 3
+constexpr uint8_t kSeqChain4 = 0x08;  // SR4 bit 3
+// GR5 bit 4, host odd/even, selects odd/even addressing for reads and
+// writes alike. (On a real VGA, writes follow SR4 bit 2 instead; QEMU, which
+// SeaVGABIOS and guests are tested on, uses GR5 for both: checked against it.)
+constexpr uint8_t kGcOddEven = 0x10;
+constexpr uint8_t kGcReadMode1 = 0x08;  // GR5 bit 3
 
 uint32_t load32(const uint8_t* p) {
   uint32_t v;
@@ -88,7 +90,7 @@ void StdVga::write_window(uint32_t offset, uint8_t value) {
     if (a < kVramSize && (planes_enabled & (1u << (a & 3)))) m_vram[a] = value;
     return;
   }
-  if (!(mode & kSeqOddEvenOff)) {
+  if (m_gc[5] & kGcOddEven) {
     const uint32_t plane = (m_gc[4] & 2) | (a & 1);
     const uint32_t at = ((a & ~1u) << 1) | plane;
     if (at < kVramSize && (planes_enabled & (1u << plane))) m_vram[at] = value;

@@ -423,6 +423,31 @@ TEST(StdVga, PlanarReadModes) {
   EXPECT_EQ(b.peek(0xa000a), 0xff);
 }
 
+// Odd/even addressing follows GR5 bit 4 for writes too, as on QEMU: the
+// expectations are what a boot-sector probe read back under qemu-system-i386.
+TEST(StdVga, OddEvenFollowsGraphicsMode) {
+  Board b;
+  uint8_t* v = b.vga.vram();
+  b.seq(2, 0x03);
+  b.seq(4, 0x06);  // sequencer odd/even disabled...
+  b.gc(5, 0x10);   // ...but host odd/even on
+  b.gc(6, 0x0e);
+  b.gc(8, 0xff);
+  b.poke(0xb8000, 'A');
+  b.poke(0xb8001, 'B');
+  b.poke(0xb8002, 'C');
+  EXPECT_EQ(b.peek(0xb8001), 'B');
+  EXPECT_EQ(v[0], 'A');  // plane 0, offset 0
+  EXPECT_EQ(v[1], 'B');  // plane 1, offset 0
+  EXPECT_EQ(v[4], 'C');  // plane 0, offset 1
+  b.seq(4, 0x02);        // sequencer odd/even on, host odd/even off: planar
+  b.gc(5, 0x00);
+  b.poke(0xb8010, 'a');
+  EXPECT_EQ(v[0x40], 'a');
+  EXPECT_EQ(v[0x41], 'a');
+  EXPECT_EQ(v[0x42], 0);
+}
+
 TEST(StdVga, MemoryMapSelect) {
   Board b;
   b.seq(2, 0x03);
