@@ -58,6 +58,7 @@ IdentifyData AtaDisk::identify() const {
   put_ata_string(id, 23, m_config.firmware, 8);
   put_ata_string(id, 27, m_config.model, 40);
   id[47] = 0x8000 | kMaxMultiple;
+  id[48] = 1;                                // 32-bit PIO (obsolete word, still read)
   id[49] = (1 << 11) | (1 << 9) | (1 << 8);  // IORDY, LBA, DMA
   id[50] = 0x4000;
   id[51] = 0x200;  // PIO timing mode 2 (obsolete)
@@ -125,9 +126,12 @@ bool AtaDisk::decode_range(Addressing mode) {
 }
 
 // The address registers follow the transfer (the next sector, or the
-// failing one after an error), as the command's addressing mode spells it.
-void AtaDisk::set_position(uint64_t lba) {
+// failing one after an error), as the command's addressing mode spells it,
+// and the sector count counts down what is left, as drives always did.
+void AtaDisk::set_position(uint64_t lba, uint32_t left) {
   TaskFile& t = m_regs;
+  t.nsector = static_cast<uint8_t>(left);
+  if (m_mode == Addressing::Lba48) t.hob_nsector = static_cast<uint8_t>(left >> 8);
   switch (m_mode) {
     case Addressing::Chs: {
       uint64_t track = lba / m_spt;
@@ -155,9 +159,9 @@ void AtaDisk::set_position(uint64_t lba) {
   }
 }
 
-void AtaDisk::io_error(uint64_t lba) {
+void AtaDisk::io_error(uint64_t lba, uint32_t left) {
   m_op = Op::None;
-  set_position(lba);
+  set_position(lba, left);
   fail(error::kUnc);
 }
 
@@ -175,7 +179,7 @@ void AtaDisk::begin_pio(Op op, Addressing mode, unsigned block_sectors) {
 
 void AtaDisk::read_block() {
   m_cur = std::min(m_left, m_block);
-  if (!m_image->read_sectors(m_lba, m_cur, buffer())) return io_error(m_lba);
+  if (!m_image->read_sectors(m_lba, m_cur, buffer())) return io_error(m_lba, m_left);
   start_pio(PioDirection::In, m_cur * kSector);
   raise_irq();
 }
@@ -190,7 +194,7 @@ void AtaDisk::pio_block_done() {
     case Op::Read:
       m_lba += m_cur;
       m_left -= m_cur;
-      set_position(m_lba);
+      set_position(m_lba, m_left);
       // The last block of a PIO read ends without an interrupt.
       if (m_left) {
         read_block();
@@ -200,10 +204,10 @@ void AtaDisk::pio_block_done() {
       }
       break;
     case Op::Write:
-      if (!m_image->write_sectors(m_lba, m_cur, buffer())) return io_error(m_lba);
+      if (!m_image->write_sectors(m_lba, m_cur, buffer())) return io_error(m_lba, m_left);
       m_lba += m_cur;
       m_left -= m_cur;
-      set_position(m_lba);
+      set_position(m_lba, m_left);
       if (m_left) {
         m_cur = std::min(m_left, m_block);
         start_pio(PioDirection::Out, m_cur * kSector);
@@ -228,7 +232,7 @@ bool AtaDisk::dma_data(std::span<uint8_t> buf) {
   bool ok = dma_direction() == DmaDirection::ToMemory ? bool(m_image->read(offset, buf))
                                                       : bool(m_image->write(offset, buf));
   if (!ok) {
-    io_error(m_lba + m_dma_pos / kSector);
+    io_error(m_lba + m_dma_pos / kSector, m_left - static_cast<uint32_t>(m_dma_pos / kSector));
     return false;
   }
   m_dma_pos += buf.size();
@@ -236,14 +240,13 @@ bool AtaDisk::dma_data(std::span<uint8_t> buf) {
 }
 
 void AtaDisk::dma_complete() {
-  set_position(m_lba + m_left);
+  set_position(m_lba + m_left, 0);
   m_left = 0;
   complete();
 }
 
 void AtaDisk::read_verify(Addressing mode) {
   if (!decode_range(mode)) return;
-  set_position(m_lba + m_left);
   complete();
 }
 

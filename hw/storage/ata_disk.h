@@ -48,13 +48,13 @@ class AtaDisk final : public IdeDevice {
   // Decodes the start address and count from the task file; false (command
   // failed with IDNF) when the range is outside the medium.
   bool decode_range(Addressing mode);
-  void set_position(uint64_t lba);
+  void set_position(uint64_t lba, uint32_t left);
   void begin_pio(Op op, Addressing mode, unsigned block_sectors);
   void begin_dma(DmaDirection dir, Addressing mode);
   void read_block();
   void read_verify(Addressing mode);
   void set_features();
-  void io_error(uint64_t lba);
+  void io_error(uint64_t lba, uint32_t left);
   void complete() {
     set_ready();
     raise_irq();

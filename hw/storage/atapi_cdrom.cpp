@@ -63,6 +63,7 @@ IdentifyData AtapiCdrom::identify() const {
   id[21] = 512;
   put_ata_string(id, 23, m_config.firmware, 8);
   put_ata_string(id, 27, m_config.model, 40);
+  id[48] = 1;                                // 32-bit PIO (obsolete word, still read)
   id[49] = (1 << 11) | (1 << 9) | (1 << 8);  // IORDY, LBA, DMA
   id[50] = 0x4000;
   id[53] = 6;  // words 64-70 and 88 are valid

@@ -145,8 +145,9 @@ TEST_F(AtaTest, Lba28ReadOneSectorPerDrqWithAnInterruptEach) {
   EXPECT_EQ(rig.edges, before + 3) << "no interrupt after the last block of a read";
   EXPECT_EQ(rig.status(), kReady);
   EXPECT_EQ(got, file.read(100 * 512, 3 * 512));
-  // The address registers point past the transfer.
+  // The address registers point past the transfer; the count ran down.
   EXPECT_EQ(rig.in8(3), 103);
+  EXPECT_EQ(rig.in8(2), 0);
 }
 
 TEST_F(AtaTest, Lba28WriteRoundTrip) {
