@@ -72,6 +72,7 @@ void IdeChannel::visit_state(StateVisitor& v) {
   v("unit", m_unit);
   v("control", m_control);
   v("intrq", m_intrq);
+  m_irq.set(m_intrq);  // after a load the wire follows the restored level
   v("absent0", m_absent[0]);
   v("absent1", m_absent[1]);
   // The devices are part of the channel; their fields follow its own.

@@ -473,5 +473,21 @@ TEST_F(AtaTest, StateRoundTripMidTransfer) {
   EXPECT_EQ(first, file.read(40 * 512, 1024));
 }
 
+TEST_F(AtaTest, StateRestoresAPendingInterrupt) {
+  rig.select(0);
+  rig.command(0xE7);
+  ASSERT_TRUE(rig.irq());
+  MapVisitor saved;
+  rig.ch.visit_state(saved);
+  IdeRig other;
+  other.ch.attach(0, std::make_unique<AtaDisk>(file.open()));
+  EXPECT_FALSE(other.irq());
+  saved.loading = true;
+  other.ch.visit_state(saved);
+  EXPECT_TRUE(other.irq());
+  EXPECT_EQ(other.status(), kReady);
+  EXPECT_FALSE(other.irq());
+}
+
 }  // namespace
 }  // namespace dynemu::hw::storage::test
