@@ -66,6 +66,7 @@ void I8254::visit_state(StateVisitor& v) {
   for (int i = 0; i < 3; ++i) v(kNames[i], m_ch[i]);
   // OUT0 and its timer are functions of the counter state and the clock:
   // re-derive them (after a load they must follow the restored counters).
+  m_folded_pulse = false;
   update_out0(m_sched.now());
 }
 
@@ -131,8 +132,13 @@ uint16_t I8254::ce_at(Channel& c, int64_t tick) {
 int64_t I8254::next_transition(Channel& c, int64_t tick) {
   settle(c, tick);
   if (!c.running || c.suspended) return INT64_MAX;
-  const int64_t j = counted(c, tick);
-  if (j < 0) return c.load_tick;
+  int64_t j = counted(c, tick);
+  if (j < 0) {
+    // Before the loading CLK. Only mode 1's OUT changes there (it drops
+    // when the one-shot starts); the others go on from the load.
+    if (c.mode == 1) return c.load_tick;
+    j = 0;
+  }
   const int64_t n = c.n;
   int64_t next = INT64_MAX;
   switch (c.mode) {
@@ -166,14 +172,41 @@ int64_t I8254::next_transition(Channel& c, int64_t tick) {
   return next;
 }
 
+// Modes 2, 4 and 5 drop OUT for exactly one CLK at tick t.
+bool I8254::one_clk_low_at(const Channel& c, int64_t t) {
+  if (!c.running || c.suspended) return false;
+  const int64_t j = t - c.load_tick;
+  if (j < 0) return false;
+  switch (c.mode) {
+    case 2: return c.n >= 2 && pos_mod(j, c.n) == c.n - 1;
+    case 4:
+    case 5: return j == c.n;
+    default: return false;
+  }
+}
+
 // Counter 0's OUT as of virtual time ns, and the timer for its next edge.
 // The timer callback passes its own deadline rather than now(), so a late
 // callback still produces every edge, in order.
+//
+// A one-CLK low pulse (modes 2, 4, 5: every tick of a periodic guest) is
+// one timer event at its end, where the line drops and rises again: the
+// PIC latches the same rising edge at the same time, and a ticking guest
+// costs half the wakeups. (The pin itself, as out() and the read-back
+// status report it, is low for its CLK as on the chip.)
 void I8254::update_out0(int64_t ns) {
   Channel& c = m_ch[0];
   const int64_t tick = tick_at(ns);
-  m_out0.set(out_at(c, tick));
-  const int64_t next = next_transition(c, tick);
+  const bool level = out_at(c, tick);
+  if (m_folded_pulse && tick > m_folded_pulse_tick && level) m_out0.set(false);
+  m_folded_pulse = false;
+  m_out0.set(level);
+  int64_t next = next_transition(c, tick);
+  if (next != INT64_MAX && level && one_clk_low_at(c, next)) {
+    m_folded_pulse = true;
+    m_folded_pulse_tick = next;
+    ++next;
+  }
   if (next == INT64_MAX) {
     m_timer0->cancel();
   } else {

@@ -97,6 +97,7 @@ class I8254 : public Device, public PortHandler {
   uint16_t ce_at(Channel& c, int64_t tick);
   int64_t next_transition(Channel& c, int64_t tick);
   void update_out0(int64_t ns);
+  static bool one_clk_low_at(const Channel& c, int64_t t);
   void catch_up0();
   void changed(int counter);
 
@@ -110,6 +111,10 @@ class I8254 : public Device, public PortHandler {
   Channel m_ch[3] = {};
   IrqLine m_out0;
   std::unique_ptr<Scheduler::Timer> m_timer0;
+  // The timer is armed past a one-CLK low pulse of OUT0 starting at
+  // m_folded_pulse_tick (derived from the counter state, not saved).
+  bool m_folded_pulse = false;
+  int64_t m_folded_pulse_tick = 0;
 };
 
 }  // namespace dynemu::hw

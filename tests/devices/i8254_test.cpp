@@ -94,15 +94,38 @@ TEST_F(PitTest, Mode2CountReadsDownAndReloads) {
   EXPECT_EQ(latch_read(0), 1000);
   advance_to_tick(load + 1);
   EXPECT_EQ(latch_read(0), 999);
+  rising = 0;
   advance_to_tick(load + 998);
   EXPECT_EQ(latch_read(0), 2);
-  EXPECT_TRUE(level);
+  EXPECT_TRUE(pit.out(0));
   advance_to_tick(load + 999);
   EXPECT_EQ(latch_read(0), 1);
-  EXPECT_FALSE(level);  // low for the CLK at count 1
+  EXPECT_FALSE(pit.out(0));  // the pin is low for the CLK at count 1
+  EXPECT_EQ(rising, 0);
   advance_to_tick(load + 1000);
   EXPECT_EQ(latch_read(0), 1000);
+  EXPECT_TRUE(pit.out(0));
   EXPECT_TRUE(level);
+  EXPECT_EQ(rising, 1);  // the IRQ0 edge comes as the pin rises again
+}
+
+TEST_F(PitTest, OnePeriodicTickIsOneTimerEvent) {
+  program(0, 0x04, 4773);  // Linux HZ=250
+  rising = 0;
+  const int64_t load = I8254::tick_at(sched.now()) + 1;
+  for (int k = 1; k <= 3; ++k) {
+    // The next wakeup is the rising edge itself: not the load CLK, not the
+    // falling edge one CLK before.
+    EXPECT_EQ(sched.next_deadline(), I8254::time_of_tick(load + k * 4773));
+    sched.advance(sched.next_deadline() - sched.now());
+    EXPECT_EQ(rising, k);
+  }
+  // A one-shot count (mode 4) likewise wakes once, at the end of its pulse.
+  bus.write(0x43, 1, 0x38);
+  bus.write(0x40, 1, 100);
+  bus.write(0x40, 1, 0);
+  const int64_t written = I8254::tick_at(sched.now());
+  EXPECT_EQ(sched.next_deadline(), I8254::time_of_tick(written + 1 + 101));
 }
 
 TEST_F(PitTest, LatchHoldsUntilReadAndSecondLatchIgnored) {
@@ -236,9 +259,11 @@ TEST_F(PitTest, Mode4OneShotLikeLinuxClockevents) {
   rising = 0;
   const int64_t written = I8254::tick_at(sched.now());
   advance_to_tick(written + 1 + 16);
-  EXPECT_FALSE(level);  // low for one CLK at terminal count
+  EXPECT_FALSE(pit.out(0));  // low for one CLK at terminal count
+  EXPECT_EQ(rising, 0);
   advance_to_tick(written + 1 + 17);
-  EXPECT_TRUE(level);
+  EXPECT_TRUE(pit.out(0));
+  EXPECT_EQ(rising, 1);
   sched.advance(10 * kMs);
   EXPECT_EQ(rising, 1);  // once only
   bus.write(0x40, 1, 0x20);
