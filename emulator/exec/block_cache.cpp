@@ -6,6 +6,18 @@ namespace dynemu::exec {
 
 BlockCache::BlockCache() : m_code_pages((uint64_t{1} << 20) / 64, 0) {}
 
+template <typename F>
+void BlockCache::for_each_page(const CachedBlock& b, F f) {
+  for (uint32_t r = 0; r < b.num_ranges; ++r) {
+    const uint32_t first = b.ranges[r].start >> 12;
+    const uint32_t last = (b.ranges[r].start + std::max<uint32_t>(b.ranges[r].len, 1) - 1) >> 12;
+    for (uint32_t p = first;; p = (p + 1) & 0xfffff) {
+      f(p);
+      if (p == last) break;
+    }
+  }
+}
+
 bool block_keeps_mode(const ir::Block& block) {
   // The key reads segment bases and flags, CR0 and EFLAGS.VM: any write to
   // CpuState beyond the GPRs (and the lazy flags) might change them.
@@ -32,25 +44,25 @@ CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block,
     set_code_page(alias_page);
   }
   CachedBlock* b = block.get();
-  const uint32_t start = b->key.linear();
-  const uint32_t bytes = std::max<uint32_t>(b->ir.guest_bytes, 1);
-  b->first_page = start >> 12;
-  b->last_page = (start + bytes - 1) >> 12;
+  if (b->num_ranges == 0) {
+    b->ranges[0] = {b->key.linear(), std::max<uint32_t>(b->ir.guest_bytes, 1)};
+    b->num_ranges = 1;
+  }
   b->keeps_mode = block_keeps_mode(b->ir);
   b->succ.assign(b->ir.num_direct_exits, nullptr);
   b->succ_epoch.assign(b->ir.num_direct_exits, 0);
-  for (uint32_t p = b->first_page;; p = (p + 1) & 0xfffff) {
-    m_page_blocks[p].push_back(b);
+  for_each_page(*b, [&](uint32_t p) {
+    auto& list = m_page_blocks[p];
+    if (std::find(list.begin(), list.end(), b) == list.end()) list.push_back(b);
     set_code_page(p);
-    if (p == b->last_page) break;
-  }
+  });
   m_jump_cache[jump_index(b->key)] = b;
   auto [it, inserted] = m_blocks.insert_or_assign(b->key, std::move(block));
   return it->second.get();
 }
 
 void BlockCache::remove(CachedBlock* b) {
-  for (uint32_t p = b->first_page;; p = (p + 1) & 0xfffff) {
+  for_each_page(*b, [&](uint32_t p) {
     auto it = m_page_blocks.find(p);
     if (it != m_page_blocks.end()) {
       auto& list = it->second;
@@ -60,8 +72,7 @@ void BlockCache::remove(CachedBlock* b) {
         m_code_pages[p >> 6] &= ~(uint64_t{1} << (p & 63));
       }
     }
-    if (p == b->last_page) break;
-  }
+  });
   CachedBlock*& slot = m_jump_cache[jump_index(b->key)];
   if (slot == b) slot = nullptr;
   auto it = m_blocks.find(b->key);
@@ -76,10 +87,13 @@ void BlockCache::collect_victims(uint32_t addr, uint64_t end, std::vector<Cached
     auto it = m_page_blocks.find(static_cast<uint32_t>(p & 0xfffff));
     if (it == m_page_blocks.end()) continue;
     for (CachedBlock* b : it->second) {
-      const uint64_t start = b->key.linear();
-      const uint64_t stop = start + std::max<uint32_t>(b->ir.guest_bytes, 1);
-      if (start < end && addr < stop &&
-          std::find(victims.begin(), victims.end(), b) == victims.end())
+      bool overlaps = false;
+      for (uint32_t r = 0; r < b->num_ranges; ++r) {
+        const uint64_t start = b->ranges[r].start;
+        const uint64_t stop = start + b->ranges[r].len;
+        overlaps |= start < end && addr < stop;
+      }
+      if (overlaps && std::find(victims.begin(), victims.end(), b) == victims.end())
         victims.push_back(b);
     }
   }

@@ -13,11 +13,14 @@
 namespace dynemu::exec {
 
 // What identifies a translation: the same guest bytes at the same linear
-// address translated for the same mode give the same block.
+// address translated for the same mode give the same block. System mode
+// adds the physical address of the first byte (paging may map the same
+// linear address to other code).
 struct BlockKey {
   uint32_t eip = 0;
   uint32_t cs_base = 0;
   uint32_t mode = 0;  // ir::BlockMode bits
+  uint32_t phys = 0;  // system mode: physical address of cs_base + eip; user mode 0
 
   bool operator==(const BlockKey&) const = default;
   uint32_t linear() const { return cs_base + eip; }
@@ -25,7 +28,7 @@ struct BlockKey {
 
 struct BlockKeyHash {
   size_t operator()(const BlockKey& k) const {
-    uint64_t h = (uint64_t{k.eip} << 32 | k.cs_base) * 0x9e3779b97f4a7c15ull;
+    uint64_t h = (uint64_t{k.eip} << 32 | (k.cs_base ^ k.phys)) * 0x9e3779b97f4a7c15ull;
     return static_cast<size_t>(h ^ (h >> 29) ^ k.mode);
   }
 };
@@ -47,8 +50,18 @@ struct CachedBlock {
   BlockKey key;
   ir::Block ir;  // kept for -d op, compare mode and the JIT
   interp::Program program;
-  uint32_t first_page = 0;  // guest pages its code bytes touch
-  uint32_t last_page = 0;
+  // Where its code bytes are, for self-modifying code: linear addresses in
+  // user mode, physical ones in system mode (two ranges when the block
+  // crosses into a second page).
+  struct CodeRange {
+    uint32_t start = 0, len = 0;
+  };
+  std::array<CodeRange, 2> ranges{};
+  uint32_t num_ranges = 0;
+  // System mode, a block crossing a page: linear address and physical page
+  // of its second page, checked on lookup (the mapping may have changed).
+  uint32_t page2_linear = 0;
+  uint32_t page2_phys = 0;
   // Direct-exit successors (a software form of chaining): valid while
   // `succ_epoch` equals the cache epoch, which every invalidation bumps.
   std::vector<CachedBlock*> succ;
@@ -93,8 +106,15 @@ class BlockCache {
 
   // Adds a block. `aliases` lists, for its pages, other pages backed by the
   // same memory (see CpuConfig::page_aliases): writes there count too.
+  // Without block->ranges set (num_ranges 0), its code is the linear range
+  // from key.linear().
   CachedBlock* insert(std::unique_ptr<CachedBlock> block,
                       const std::vector<std::pair<uint32_t, uint32_t>>& aliases = {});
+  // Drops every block (keeps the JIT): the physical memory map changed.
+  void drop_all() { clear(); }
+  // Forgets every chaining link (software successors and JIT slots): what
+  // a linear address means changed (TLB flush in system mode).
+  void unchain_all() { ++m_epoch; }
 
   // Drops every block whose guest code overlaps [addr, addr + len). Blocks
   // are not freed at once (one may be running): they go to a graveyard
@@ -134,6 +154,8 @@ class BlockCache {
     return (k.eip ^ (k.eip >> kJumpCacheBits) ^ k.mode) & ((1u << kJumpCacheBits) - 1);
   }
   void remove(CachedBlock* block);
+  template <typename F>
+  void for_each_page(const CachedBlock& b, F f);
   void set_code_page(uint32_t page) { m_code_pages[page >> 6] |= uint64_t{1} << (page & 63); }
   void collect_victims(uint32_t addr, uint64_t end, std::vector<CachedBlock*>& victims);
 

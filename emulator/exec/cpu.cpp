@@ -8,10 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "emulator/exec/block_cache.h"
-#include "emulator/exec/compare.h"
-#include "emulator/exec/host_fault.h"
-#include "emulator/interp/interpreter.h"
+#include "emulator/exec/cpu_impl.h"
 #include "emulator/ir/opt/optimize.h"
 #include "emulator/ir/printer.h"
 #include "emulator/ir/verifier.h"
@@ -20,34 +17,11 @@ namespace dynemu::exec {
 
 namespace {
 
-constexpr uint32_t kSegDefaultBig = 1u << 14;  // D/B bit, within SegmentCache::flags
-
-// The mode bits of the block key (ir::BlockMode) for the current state.
-uint32_t mode_of(const x86::CpuState& s) {
-  uint32_t m = 0;
-  if (s.seg[x86::kCs].flags & kSegDefaultBig) m |= ir::kMode32BitCode;
-  if (s.seg[x86::kSs].flags & kSegDefaultBig) m |= ir::kMode32BitStack;
-  if ((s.seg[x86::kCs].base | s.seg[x86::kDs].base | s.seg[x86::kEs].base | s.seg[x86::kSs].base) ==
-      0)
-    m |= ir::kModeFlatSegs;
-  if (s.cr[0] & 1) m |= ir::kModeProtected;
-  if (s.eflags & x86::kVM) m |= ir::kModeVm86;
-  return m;
-}
-
-// System mode adds the CPL and kModeSystem; user mode runs at CPL 3.
-[[maybe_unused]] uint32_t system_mode_of(const x86::CpuState& s) {
-  uint32_t cpl = 0;
-  if (s.cr[0] & 1) cpl = (s.eflags & x86::kVM) ? 3 : (s.seg[x86::kCs].selector & 3);
-  return mode_of(s) | ir::kModeSystem | cpl << ir::kModeCplShift;
-}
-
-uint32_t user_mode_of(const x86::CpuState& s) {
-  return mode_of(s) | 3u << ir::kModeCplShift;
-}
-
-Result<void> check_engine(Engine engine) {
-  switch (engine) {
+Result<void> check_engine(const CpuConfig& config) {
+  if (config.phys && config.engine == Engine::Compare)
+    return Error{"-accel compare runs user mode only"};
+  if (config.phys && !config.bus) return Error{"a system-mode CPU needs a SystemBus"};
+  switch (config.engine) {
     case Engine::Interp:
     case Engine::Jit:
     case Engine::Compare: return Ok{};
@@ -57,123 +31,11 @@ Result<void> check_engine(Engine engine) {
 
 }  // namespace
 
-struct Cpu::Impl {
-  explicit Impl(const CpuConfig& c)
-      : config(c),
-        cache_owner(c.shared_cache ? c.shared_cache : std::make_shared<BlockCache>()),
-        cache(*cache_owner) {
-    trap.guest_base = c.guest_base;
-    env.state = &state;
-    env.guest_base = c.guest_base;
-    env.code_pages = cache.code_pages();
-    env.on_code_write = &Impl::on_code_write;
-    env.owner = this;
-    if (!config.translate) config.translate = x86::translate_block;
-    if (config.engine != Engine::Interp && !cache.jit)
-      cache.jit = std::make_unique<backend::x64::Jit>(config.jit_cache_bytes);
-  }
-
-  // Runs one block on the configured engine.
-  interp::BlockExit execute(CachedBlock* block) {
-    switch (config.engine) {
-      case Engine::Interp: break;
-      case Engine::Jit: {
-        temps[0] = reinterpret_cast<uint64_t>(block);  // the running block (chains update it)
-        temps[1] = kChainBudget;
-        if (const backend::x64::BlockFn fn = jit_code(block)) {
-          // A compile may have flushed the code memory: drop stale links.
-          if (cache.jit_links_stale()) cache.unlink_jit_chains();
-          return backend::x64::Jit::run(fn, env, temps.data() + kJitTempsOffset);
-        }
-        return interp::run(block->program, env, temps.data() + kJitTempsOffset);
-      }
-      case Engine::Compare: return compare_block(*block, *cache.jit, env, temps, cache.compare_log);
-    }
-    return interp::run(block->program, env, temps.data());
-  }
-
-  // Host chaining: direct exit `slot` of `from` jumps straight into `to`'s
-  // code from now on (until a flush or invalidation unlinks all). Only from
-  // blocks that keep the key's mode, whose direct exits always lead to the
-  // same block (as the software chaining in run()).
-  void link_jit_chain(CachedBlock* from, uint32_t slot, CachedBlock* to) {
-    if (!from->keeps_mode || !jit_code(to)) return;
-    if (cache.jit_links_stale()) cache.unlink_jit_chains();
-    if (from->jit_epoch != cache.jit->epoch() || !from->jit_code || !to->jit_body) return;
-    uint64_t& link = from->jit_chain[slot];
-    if (link) return;
-    link = reinterpret_cast<uint64_t>(to->jit_body);
-    cache.jit_links.push_back(&link);
-    ++stats.jit_links;
-  }
-
-  // The block's host code, compiled on first use and again after a flush
-  // of the JIT's code memory (its epoch changed). Null: interpret it.
-  backend::x64::BlockFn jit_code(CachedBlock* block) {
-    backend::x64::Jit& jit = *cache.jit;
-    if (block->jit_epoch != jit.epoch()) {
-      if (!block->jit_chain) {
-        block->jit_chain = std::make_unique<uint64_t[]>(block->ir.num_direct_exits + 1);
-      } else {
-        // Relinked later if still valid (its slots were unlinked with the flush).
-        for (uint32_t k = 0; k < block->ir.num_direct_exits; ++k) block->jit_chain[k] = 0;
-      }
-      const auto c =
-          jit.compile_chained(block->ir, block->jit_chain.get(), reinterpret_cast<uint64_t>(block));
-      block->jit_code = c.fn;
-      block->jit_body = c.body;
-      block->jit_epoch = jit.epoch();
-      ++(block->jit_code ? stats.jit_compiled : stats.jit_fallbacks);
-    }
-    return block->jit_code;
-  }
-
-  CpuExit run();
-  CachedBlock* translate(const BlockKey& key);
-  uint32_t fetch(uint32_t addr, uint8_t* out, uint32_t len);
-  void print_stats() const;
-
-  // Engine::Jit: temps[0] is the running block (chained jumps update it),
-  // temps[1] the chain budget; compiled code sees temps from temps[2].
-  static constexpr size_t kJitTempsOffset = 2;
-  static constexpr uint64_t kChainBudget = 1024;  // chained blocks before the loop looks again
-
-  const CachedBlock* running_block() const {
-    if (config.engine == Engine::Jit && running)
-      return reinterpret_cast<const CachedBlock*>(temps[0]);
-    return running;
-  }
-
-  static bool on_code_write(void* owner, uint32_t addr, uint32_t len) {
-    auto* self = static_cast<Impl*>(owner);
-    const bool hit = self->cache.invalidate(addr, len, self->running_block());
-    // Dropped blocks may be chain targets: unlink before any jump follows.
-    if (self->cache.jit_links_stale()) self->cache.unlink_jit_chains();
-    self->stats.invalidations += hit;
-    return hit;
-  }
-
-  CpuConfig config;
-  x86::CpuState state;
-  ir::GuestEnv env;
-  std::shared_ptr<BlockCache> cache_owner;
-  BlockCache& cache;
-  HostFaultTrap trap;
-  std::vector<uint64_t> temps = std::vector<uint64_t>(256);
-  std::atomic<bool> exit_requested{false};
-  std::atomic<bool> irq_level{false};
-  CpuStats stats;
-  // The block being executed (for SMC: did a store hit it?), and the last
-  // one left through a direct exit (for software chaining).
-  CachedBlock* running = nullptr;
-};
-
-CachedBlock* Cpu::Impl::translate(const BlockKey& key) {
-  x86::TranslateRequest req;
+std::unique_ptr<CachedBlock> Cpu::Impl::make_block(const BlockKey& key,
+                                                   x86::TranslateRequest& req) {
   req.eip = key.eip;
   req.cs_base = key.cs_base;
   req.mode = key.mode;
-  req.fetch = [this](uint32_t addr, uint8_t* out, uint32_t len) { return fetch(addr, out, len); };
   req.log = config.log;
   auto block = std::make_unique<CachedBlock>();
   block->key = key;
@@ -198,10 +60,34 @@ CachedBlock* Cpu::Impl::translate(const BlockKey& key) {
       std::fputs(ir::print_block(block->ir).c_str(), stderr);
     }
   }
+  if (key.mode & ir::kModeSystem) {
+    // Guest memory through the soft MMU, in the TLB set of the block's CPL.
+    const uint32_t aux = ir::kMemSoftMmu | (ir::mode_cpl(key.mode) == 3 ? ir::kMemUserTlb : 0u);
+    for (ir::Inst& inst : block->ir.insts) {
+      switch (inst.op) {
+        case ir::Opcode::Load8:
+        case ir::Opcode::Load16:
+        case ir::Opcode::Load32:
+        case ir::Opcode::Load64:
+        case ir::Opcode::Store8:
+        case ir::Opcode::Store16:
+        case ir::Opcode::Store32:
+        case ir::Opcode::Store64: inst.aux = aux; break;
+        default: break;
+      }
+    }
+  }
   block->program = interp::Program::compile(block->ir);
   if (block->program.num_slots() > temps.size()) temps.resize(block->program.num_slots());
   ++stats.blocks_translated;
   stats.guest_insns_translated += block->ir.num_insns;
+  return block;
+}
+
+CachedBlock* Cpu::Impl::translate(const BlockKey& key) {
+  x86::TranslateRequest req;
+  req.fetch = [this](uint32_t addr, uint8_t* out, uint32_t len) { return fetch(addr, out, len); };
+  std::unique_ptr<CachedBlock> block = make_block(key, req);
   std::vector<std::pair<uint32_t, uint32_t>> aliases;
   if (config.page_aliases) {
     const uint32_t start = key.linear();
@@ -364,17 +250,18 @@ std::shared_ptr<BlockCache> make_shared_block_cache() {
 }
 
 Cpu::Cpu(const CpuConfig& config) {
-  if (Result<void> ok = check_engine(config.engine); !ok)
-    throw std::invalid_argument(ok.error().message);
+  if (Result<void> ok = check_engine(config); !ok) throw std::invalid_argument(ok.error().message);
   m_impl = std::make_unique<Impl>(config);
+  if (config.phys) reset();
 }
 
 Cpu::~Cpu() {
   if (m_impl && m_impl->config.log.has(LogItem::Stats)) m_impl->print_stats();
+  if (m_impl && m_impl->mmu) m_impl->config.phys->on_write = nullptr;
 }
 
 Result<std::unique_ptr<Cpu>> Cpu::create(const CpuConfig& config) {
-  TRY(check_engine(config.engine));
+  TRY(check_engine(config));
   return std::make_unique<Cpu>(config);
 }
 
@@ -383,6 +270,7 @@ x86::CpuState& Cpu::state() {
 }
 
 CpuExit Cpu::run() {
+  if (m_impl->mmu) return m_impl->run_system();
   return m_impl->run();
 }
 
@@ -392,7 +280,11 @@ void Cpu::invalidate_code(uint32_t addr, uint32_t len) {
 }
 
 void Cpu::reset() {
-  x86::CpuState& s = m_impl->state;
+  reset_state(m_impl->state);
+  if (m_impl->mmu) m_impl->reset_system();
+}
+
+void reset_state(x86::CpuState& s) {
   s = x86::CpuState{};
   // Real-mode segment caches: present, writable data / readable code, accessed.
   constexpr uint32_t kRealData = 0x93, kRealCode = 0x9b;

@@ -132,6 +132,9 @@ class Cpu {
   std::unique_ptr<Impl> m_impl;
 };
 
+// The power-on state of an i386 (see Cpu::reset).
+void reset_state(x86::CpuState& s);
+
 // Routes host SIGSEGV/SIGBUS raised by guest memory accesses back into the
 // running Cpu as precise guest #PF exits. Process-wide because signal
 // handlers are; call once before the first run().

@@ -5,6 +5,7 @@
 
 #include "emulator/core/bits.h"
 #include "emulator/ir/semantics.h"
+#include "emulator/mmu/mmu.h"
 #include "emulator/x86/lazy_flags.h"
 
 namespace dynemu::interp {
@@ -57,6 +58,7 @@ Program Program::compile(const ir::Block& block) {
   const auto n = static_cast<uint32_t>(block.temp_types.size());
   const auto zero = static_cast<uint16_t>(n), scratch = static_cast<uint16_t>(n + 1);
   p.m_num_slots = n + 2;
+  p.m_mode = block.mode;
   p.m_ops.reserve(block.insts.size());
   auto slot = [&](ir::Value v) { return v.valid() ? v.id : zero; };
   std::vector<bool> is_const(n, false);
@@ -103,6 +105,9 @@ struct Ctx {
   uint8_t* mem;
   uint64_t* t;
   BlockExit exit;
+  // System mode: the TLB set of the block's CPL (null in user mode).
+  const ir::TlbEntry* tlb;
+  uint32_t user;
 };
 
 #define ALWAYS_INLINE [[gnu::always_inline]] inline
@@ -186,57 +191,82 @@ ALWAYS_INLINE bool step<Opcode::DivS>(Ctx& c, const Op& op) {
   return divide(c, op, true);
 }
 
-// Guest memory: host = guest_base + linear (user mode). Bad addresses fault
-// on the host; the CPU loop's signal handler turns that into a guest #PF.
+// Guest memory. User mode: host = guest_base + linear; bad addresses fault
+// on the host and the CPU loop's signal handler turns that into a guest #PF.
+// System mode: the soft TLB inline (the tag is compared with the page of
+// the access's last byte, so page-crossing accesses miss), else the MMU's
+// slow path, which may raise #PF: then the block leaves.
 template <typename T>
-ALWAYS_INLINE T load_mem(Ctx& c, uint64_t addr) {
-  return load_le<T>(c.mem + static_cast<uint32_t>(addr));
+ALWAYS_INLINE const ir::TlbEntry& tlb_entry(Ctx& c, uint32_t a) {
+  return c.tlb[(a >> 12) & (ir::kTlbEntries - 1)];
 }
 template <typename T>
-ALWAYS_INLINE void store_mem(Ctx& c, uint64_t addr, T v) {
-  const auto a = static_cast<uint32_t>(addr);
-  store_le<T>(c.mem + a, v);
-  c.env.note_store(a, sizeof(T));
+ALWAYS_INLINE bool step_load(Ctx& c, const Op& op) {
+  const auto a = static_cast<uint32_t>(c.t[op.a]);
+  if (!c.tlb) [[likely]] {
+    c.t[op.dst] = load_le<T>(c.mem + a);
+    return false;
+  }
+  const ir::TlbEntry& e = tlb_entry<T>(c, a);
+  if (((a + sizeof(T) - 1) & ~0xfffu) == e.read) [[likely]] {
+    c.t[op.dst] = load_le<T>(reinterpret_cast<const uint8_t*>(e.addend + a));
+    return false;
+  }
+  c.t[op.dst] = static_cast<T>(mmu::load_slow(&c.env, a, sizeof(T), c.user));
+  if (!c.env.raised) return false;
+  c.exit = {ExitKind::Exception, 0};
+  return true;
+}
+template <typename T>
+ALWAYS_INLINE bool step_store(Ctx& c, const Op& op) {
+  const auto a = static_cast<uint32_t>(c.t[op.a]);
+  const auto v = static_cast<T>(c.t[op.b]);
+  if (!c.tlb) [[likely]] {
+    store_le<T>(c.mem + a, v);
+    c.env.note_store(a, sizeof(T));
+    return false;
+  }
+  const ir::TlbEntry& e = tlb_entry<T>(c, a);
+  if (((a + sizeof(T) - 1) & ~0xfffu) == e.write) [[likely]] {
+    store_le<T>(reinterpret_cast<uint8_t*>(e.addend + a), v);
+    return false;
+  }
+  mmu::store_slow(&c.env, a, v, sizeof(T), c.user);
+  if (!c.env.raised) return false;
+  c.exit = {ExitKind::Exception, 0};
+  return true;
 }
 template <>
 ALWAYS_INLINE bool step<Opcode::Load8>(Ctx& c, const Op& op) {
-  c.t[op.dst] = load_mem<uint8_t>(c, c.t[op.a]);
-  return false;
+  return step_load<uint8_t>(c, op);
 }
 template <>
 ALWAYS_INLINE bool step<Opcode::Load16>(Ctx& c, const Op& op) {
-  c.t[op.dst] = load_mem<uint16_t>(c, c.t[op.a]);
-  return false;
+  return step_load<uint16_t>(c, op);
 }
 template <>
 ALWAYS_INLINE bool step<Opcode::Load32>(Ctx& c, const Op& op) {
-  c.t[op.dst] = load_mem<uint32_t>(c, c.t[op.a]);
-  return false;
+  return step_load<uint32_t>(c, op);
 }
 template <>
 ALWAYS_INLINE bool step<Opcode::Load64>(Ctx& c, const Op& op) {
-  c.t[op.dst] = load_mem<uint64_t>(c, c.t[op.a]);
-  return false;
+  return step_load<uint64_t>(c, op);
 }
 template <>
 ALWAYS_INLINE bool step<Opcode::Store8>(Ctx& c, const Op& op) {
-  store_mem<uint8_t>(c, c.t[op.a], static_cast<uint8_t>(c.t[op.b]));
-  return false;
+  return step_store<uint8_t>(c, op);
 }
 template <>
 ALWAYS_INLINE bool step<Opcode::Store16>(Ctx& c, const Op& op) {
-  store_mem<uint16_t>(c, c.t[op.a], static_cast<uint16_t>(c.t[op.b]));
-  return false;
+  return step_store<uint16_t>(c, op);
 }
 template <>
 ALWAYS_INLINE bool step<Opcode::Store32>(Ctx& c, const Op& op) {
-  store_mem<uint32_t>(c, c.t[op.a], static_cast<uint32_t>(c.t[op.b]));
-  return false;
+  return step_store<uint32_t>(c, op);
 }
 template <>
 ALWAYS_INLINE bool step<Opcode::Store64>(Ctx& c, const Op& op) {
-  store_mem<uint64_t>(c, c.t[op.a], c.t[op.b]);
-  return false;
+  return step_store<uint64_t>(c, op);
 }
 
 template <>
@@ -356,7 +386,10 @@ ALWAYS_INLINE bool step<Opcode::ExitHalt>(Ctx& c, const Op& op) {
 }  // namespace
 
 BlockExit run(const Program& program, ir::GuestEnv& env, uint64_t* temps) {
-  Ctx c{env, *env.state, env.guest_base, temps, {}};
+  const uint32_t user = ir::mode_cpl(program.mode()) == 3;
+  Ctx c{env,   *env.state, env.guest_base,
+        temps, {},         env.tlb ? env.tlb + (user ? ir::kTlbEntries : 0) : nullptr,
+        user};
   temps[program.num_slots() - 2] = 0;  // the slot of absent operands
   const auto& const_slots = program.const_slots();
   const uint64_t* const_values = program.const_values().data();

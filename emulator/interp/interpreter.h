@@ -32,12 +32,15 @@ class Program {
   // Constants are not executed: run() stores them into their temps first.
   const std::vector<uint16_t>& const_slots() const { return m_const_slots; }
   const std::vector<uint64_t>& const_values() const { return m_const_values; }
+  // The block's ir::BlockMode bits (system mode: the CPL picks the TLB set).
+  uint32_t mode() const { return m_mode; }
 
  private:
   std::vector<Op> m_ops;
   std::vector<uint16_t> m_const_slots;
   std::vector<uint64_t> m_const_values;
   uint32_t m_num_slots = 0;
+  uint32_t m_mode = 0;
 };
 
 // How a block left.
@@ -55,7 +58,9 @@ struct BlockExit {
   uint32_t slot = 0;
 };
 
-// Runs `program` over env.state and guest memory. `temps` must hold at least
+// Runs `program` over env.state and guest memory. System mode (env.tlb
+// set): loads and stores look up the soft TLB inline and call the MMU's
+// slow path on a miss, which may raise #PF (an Exception exit). `temps` must hold at least
 // program.num_slots() values (the caller keeps one buffer per CPU: no
 // allocation per block). Guest exceptions are return values; a host fault
 // on a guest memory access (SIGSEGV) is the caller's to catch, and finds

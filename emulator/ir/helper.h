@@ -33,6 +33,10 @@ static_assert(sizeof(TlbEntry) == 32);
 // Two sets of kTlbEntries each: [0] supervisor accesses (CPL 0-2 and the
 // implicit GDT/IDT/TSS accesses), [1] user accesses (CPL 3).
 inline constexpr uint32_t kTlbBits = 8;
+// Inst::aux of the IR loads and stores of a system-mode block (set by exec
+// before compiling): the access goes through the soft TLB, in the user set
+// when kMemUserTlb (the block runs at CPL 3).
+inline constexpr uint32_t kMemSoftMmu = 1, kMemUserTlb = 2;
 inline constexpr uint32_t kTlbEntries = 1u << kTlbBits;
 
 // System mode: guest linear memory through the MMU (paging, TLB, MMIO).

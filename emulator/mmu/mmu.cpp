@@ -147,7 +147,7 @@ bool Mmu::walk(uint32_t linear, bool is_write, bool user, ir::TlbEntry& out, uin
   out.phys = phys;
   out.addend = host ? reinterpret_cast<uintptr_t>(host) - page : 0;
   out.read = pg.read ? page : page | ir::kTlbSlow;
-  out.exec = out.read;
+  out.exec = ir::kTlbInvalid;  // set by lookup() for fetches (INVLPG tells code pages by it)
   if (!can_write)
     out.write = ir::kTlbInvalid;
   else if (pg.write && pg.write == host && !is_code_page(phys >> 12))
@@ -162,8 +162,20 @@ ir::TlbEntry* Mmu::lookup(uint32_t linear, Access access, bool user, uint32_t& e
   ir::TlbEntry& e = m_tlb[user ? 1 : 0][tlb_index(linear)];
   const uint32_t page = linear & kPageMask;
   if ((tag_of(e, access) & ~ir::kTlbSlow) == page) return &e;
+  // i386 without NX: fetching needs what reading needs, so a read entry
+  // serves fetches too (and the other way round).
+  if (access == Access::Exec && (e.read & ~ir::kTlbSlow) == page) {
+    e.exec = e.read;
+    return &e;
+  }
+  if (access == Access::Read && (e.exec & ~ir::kTlbSlow) == page) {
+    e.read = e.exec;
+    return &e;
+  }
+  const bool was_code = (e.exec & ~ir::kTlbSlow) == page;
   ir::TlbEntry fresh;
   if (!walk(linear, access == Access::Write, user, fresh, error)) return nullptr;
+  if (access == Access::Exec || was_code) fresh.exec = fresh.read;
   e = fresh;
   return &e;
 }

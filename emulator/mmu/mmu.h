@@ -48,6 +48,7 @@ class Mmu final : public ir::SystemMemory {
   // Flushes the whole TLB when the physical map changed since the last
   // call (PhysMemory::generation). Returns true if it did.
   bool sync();
+  uint64_t generation_seen() const { return m_generation; }
 
   // Translates `linear` for an access, filling the TLB. On a fault returns
   // false with the #PF error code in `error` (nothing raised).

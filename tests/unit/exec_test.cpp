@@ -350,18 +350,19 @@ TEST_F(ExecTest, BlockKey) {
   auto& s = cpu->state();
   s.eip = 0x1000;
   cpu->run();
-  EXPECT_EQ(s.gpr[kEax],
-            ir::kMode32BitCode | ir::kMode32BitStack | ir::kModeFlatSegs | ir::kModeProtected);
+  constexpr uint32_t kCpl3 = 3u << ir::kModeCplShift;  // user mode runs at CPL 3
+  EXPECT_EQ(s.gpr[kEax], ir::kMode32BitCode | ir::kMode32BitStack | ir::kModeFlatSegs |
+                             ir::kModeProtected | kCpl3);
   s.seg[x86::kCs].base = 0x100;  // not flat any more
   s.eip = 0x1000;
   cpu->run();
   EXPECT_EQ(fe.last_cs_base, 0x100u);
-  EXPECT_EQ(s.gpr[kEax], ir::kMode32BitCode | ir::kMode32BitStack | ir::kModeProtected);
+  EXPECT_EQ(s.gpr[kEax], ir::kMode32BitCode | ir::kMode32BitStack | ir::kModeProtected | kCpl3);
   s.seg[x86::kCs].base = 0;
   s.seg[x86::kCs].flags = 0;
   s.eip = 0x1000;
   cpu->run();
-  EXPECT_EQ(s.gpr[kEax], ir::kMode32BitStack | ir::kModeFlatSegs | ir::kModeProtected);
+  EXPECT_EQ(s.gpr[kEax], ir::kMode32BitStack | ir::kModeFlatSegs | ir::kModeProtected | kCpl3);
   EXPECT_EQ(fe.translations, 3);
   s.seg[x86::kCs].flags = 1u << 14;
   s.eip = 0x1000;

@@ -140,6 +140,22 @@ TEST_F(Paging, GlobalPagesSurviveCr3Flushes) {
   EXPECT_EQ(tr(lin(8)), 0x20c000u);
 }
 
+TEST_F(Paging, OnlyCodePageFlushesCount) {
+  // The CPU loop drops its block chaining when flush_count() moves: INVLPG
+  // of a page never fetched from leaves it alone.
+  pte(20, 0x220000 | kPteP | kPteRw);
+  pte(21, 0x221000 | kPteP | kPteRw);
+  tr(lin(20));
+  tr(lin(21), Access::Exec);
+  const uint64_t n = mmu.flush_count();
+  mmu.flush_tlb_page(lin(20));
+  EXPECT_EQ(mmu.flush_count(), n);
+  mmu.flush_tlb_page(lin(21));
+  EXPECT_EQ(mmu.flush_count(), n + 1);
+  mmu.flush_tlb(false);
+  EXPECT_EQ(mmu.flush_count(), n + 2);
+}
+
 TEST_F(Paging, InvlpgDropsAWholeLargePage) {
   state.cr[4] = kCr4Pse;
   pde(2, 0x400000 | kPteP | kPteRw | kPtePs);

@@ -4,6 +4,8 @@
 // the instruction's InsnStart).
 #include "emulator/backend/x64/emitter.h"
 
+#include "emulator/backend/x64/emit_softmmu.h"
+
 namespace dynemu::backend::x64 {
 
 using namespace Xbyak::util;
@@ -98,27 +100,35 @@ void emit_SetState32(Emitter& e, const ir::Inst& i) {
 }
 
 void emit_Load8(Emitter& e, const ir::Inst& i) {
+  if (i.aux & ir::kMemSoftMmu) return emit_softmmu_load(e, i, 1);  // system mode
   load(e, i, [&] { e.movzx(eax, byte[r12 + rax]); });
 }
 void emit_Load16(Emitter& e, const ir::Inst& i) {
+  if (i.aux & ir::kMemSoftMmu) return emit_softmmu_load(e, i, 2);  // system mode
   load(e, i, [&] { e.movzx(eax, word[r12 + rax]); });
 }
 void emit_Load32(Emitter& e, const ir::Inst& i) {
+  if (i.aux & ir::kMemSoftMmu) return emit_softmmu_load(e, i, 4);  // system mode
   load(e, i, [&] { e.mov(eax, dword[r12 + rax]); });
 }
 void emit_Load64(Emitter& e, const ir::Inst& i) {
+  if (i.aux & ir::kMemSoftMmu) return emit_softmmu_load(e, i, 8);  // system mode
   load(e, i, [&] { e.mov(rax, qword[r12 + rax]); });
 }
 void emit_Store8(Emitter& e, const ir::Inst& i) {
+  if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 1);  // system mode
   store(e, i, 1, [&] { e.mov(byte[r12 + rax], cl); });
 }
 void emit_Store16(Emitter& e, const ir::Inst& i) {
+  if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 2);  // system mode
   store(e, i, 2, [&] { e.mov(word[r12 + rax], cx); });
 }
 void emit_Store32(Emitter& e, const ir::Inst& i) {
+  if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 4);  // system mode
   store(e, i, 4, [&] { e.mov(dword[r12 + rax], ecx); });
 }
 void emit_Store64(Emitter& e, const ir::Inst& i) {
+  if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 8);  // system mode
   store(e, i, 8, [&] { e.mov(qword[r12 + rax], rcx); });
 }
 

@@ -1,0 +1,196 @@
+#pragma once
+
+// The implementation of exec::Cpu, shared by the user-mode loop (cpu.cpp)
+// and the system-mode loop (cpu_system.cpp).
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "emulator/exec/block_cache.h"
+#include "emulator/exec/compare.h"
+#include "emulator/exec/cpu.h"
+#include "emulator/exec/host_fault.h"
+#include "emulator/interp/interpreter.h"
+#include "emulator/ir/system_bus.h"
+#include "emulator/mmu/mmu.h"
+#include "emulator/x86/system/events.h"
+
+namespace dynemu::exec {
+
+inline constexpr uint32_t kSegDefaultBig = 1u << 14;  // D/B bit, within SegmentCache::flags
+
+// The mode bits of the block key (ir::BlockMode) for the current state.
+inline uint32_t mode_of(const x86::CpuState& s) {
+  uint32_t m = 0;
+  if (s.seg[x86::kCs].flags & kSegDefaultBig) m |= ir::kMode32BitCode;
+  if (s.seg[x86::kSs].flags & kSegDefaultBig) m |= ir::kMode32BitStack;
+  if ((s.seg[x86::kCs].base | s.seg[x86::kDs].base | s.seg[x86::kEs].base | s.seg[x86::kSs].base) ==
+      0)
+    m |= ir::kModeFlatSegs;
+  if (s.cr[0] & 1) m |= ir::kModeProtected;
+  if (s.eflags & x86::kVM) m |= ir::kModeVm86;
+  return m;
+}
+
+// System mode adds the CPL and kModeSystem; user mode runs at CPL 3.
+inline uint32_t system_mode_of(const x86::CpuState& s) {
+  uint32_t cpl = 0;
+  if (s.cr[0] & 1) cpl = (s.eflags & x86::kVM) ? 3 : (s.seg[x86::kCs].selector & 3);
+  return mode_of(s) | ir::kModeSystem | cpl << ir::kModeCplShift;
+}
+
+inline uint32_t user_mode_of(const x86::CpuState& s) {
+  return mode_of(s) | 3u << ir::kModeCplShift;
+}
+
+struct Cpu::Impl {
+  explicit Impl(const CpuConfig& c)
+      : config(c),
+        cache_owner(c.shared_cache ? c.shared_cache : std::make_shared<BlockCache>()),
+        cache(*cache_owner) {
+    trap.guest_base = c.guest_base;
+    env.state = &state;
+    if (c.phys) init_system();
+    env.guest_base = c.guest_base;
+    env.code_pages = cache.code_pages();
+    env.on_code_write = &Impl::on_code_write;
+    env.owner = this;
+    if (!config.translate) config.translate = x86::translate_block;
+    if (config.engine != Engine::Interp && !cache.jit)
+      cache.jit = std::make_unique<backend::x64::Jit>(config.jit_cache_bytes);
+  }
+
+  // Runs one block on the configured engine.
+  interp::BlockExit execute(CachedBlock* block) {
+    switch (config.engine) {
+      case Engine::Interp: break;
+      case Engine::Jit: {
+        temps[0] = reinterpret_cast<uint64_t>(block);  // the running block (chains update it)
+        temps[1] = kChainBudget;
+        if (const backend::x64::BlockFn fn = jit_code(block)) {
+          // A compile may have flushed the code memory: drop stale links.
+          if (cache.jit_links_stale()) cache.unlink_jit_chains();
+          return backend::x64::Jit::run(fn, env, temps.data() + kJitTempsOffset);
+        }
+        return interp::run(block->program, env, temps.data() + kJitTempsOffset);
+      }
+      case Engine::Compare: return compare_block(*block, *cache.jit, env, temps, cache.compare_log);
+    }
+    return interp::run(block->program, env, temps.data());
+  }
+
+  // Host chaining: direct exit `slot` of `from` jumps straight into `to`'s
+  // code from now on (until a flush or invalidation unlinks all). Only from
+  // blocks that keep the key's mode, whose direct exits always lead to the
+  // same block (as the software chaining in run()).
+  void link_jit_chain(CachedBlock* from, uint32_t slot, CachedBlock* to) {
+    if (!from->keeps_mode || !jit_code(to)) return;
+    if (cache.jit_links_stale()) cache.unlink_jit_chains();
+    if (from->jit_epoch != cache.jit->epoch() || !from->jit_code || !to->jit_body) return;
+    uint64_t& link = from->jit_chain[slot];
+    if (link) return;
+    link = reinterpret_cast<uint64_t>(to->jit_body);
+    cache.jit_links.push_back(&link);
+    ++stats.jit_links;
+  }
+
+  // The block's host code, compiled on first use and again after a flush
+  // of the JIT's code memory (its epoch changed). Null: interpret it.
+  backend::x64::BlockFn jit_code(CachedBlock* block) {
+    backend::x64::Jit& jit = *cache.jit;
+    if (block->jit_epoch != jit.epoch()) {
+      if (!block->jit_chain) {
+        block->jit_chain = std::make_unique<uint64_t[]>(block->ir.num_direct_exits + 1);
+      } else {
+        // Relinked later if still valid (its slots were unlinked with the flush).
+        for (uint32_t k = 0; k < block->ir.num_direct_exits; ++k) block->jit_chain[k] = 0;
+      }
+      const auto c =
+          jit.compile_chained(block->ir, block->jit_chain.get(), reinterpret_cast<uint64_t>(block));
+      block->jit_code = c.fn;
+      block->jit_body = c.body;
+      block->jit_epoch = jit.epoch();
+      ++(block->jit_code ? stats.jit_compiled : stats.jit_fallbacks);
+    }
+    return block->jit_code;
+  }
+
+  CpuExit run();
+  CachedBlock* translate(const BlockKey& key);
+  // Translates, verifies, optimizes and compiles a block (not cached yet).
+  std::unique_ptr<CachedBlock> make_block(const BlockKey& key, x86::TranslateRequest& req);
+
+  // System mode (cpu_system.cpp).
+  void init_system();
+  void reset_system();
+  CpuExit run_system();
+  // The block at CS:EIP (translating it if needed), or null after
+  // delivering a #PF of the code fetch (then `shutdown` tells a triple fault).
+  CachedBlock* find_system_block(bool& shutdown);
+  CachedBlock* translate_system(const BlockKey& key);
+  uint32_t fetch_system(uint32_t addr, uint8_t* out, uint32_t len, bool user);
+  // Delivers an event through the IVT/IDT; false: triple fault.
+  bool deliver(uint8_t vector, x86::EventKind kind, uint32_t error_code);
+  bool interrupt_pending() const {
+    return irq_level.load(std::memory_order_relaxed) && (state.eflags & x86::kIF) &&
+           !state.int_shadow;
+  }
+  static void on_phys_write(Impl* self, uint32_t phys, uint32_t len);
+  uint64_t mmu_generation_seen() const { return mmu->generation_seen(); }
+  // The last code fetch that failed while translating (system mode).
+  struct FetchFault {
+    bool faulted = false;
+    uint32_t addr = 0, error = 0;
+  } fetch_fault;
+  uint32_t fetch(uint32_t addr, uint8_t* out, uint32_t len);
+  void print_stats() const;
+
+  // Engine::Jit: temps[0] is the running block (chained jumps update it),
+  // temps[1] the chain budget; compiled code sees temps from temps[2].
+  static constexpr size_t kJitTempsOffset = 2;
+  static constexpr uint64_t kChainBudget = 1024;  // chained blocks before the loop looks again
+
+  const CachedBlock* running_block() const {
+    if (config.engine == Engine::Jit && running)
+      return reinterpret_cast<const CachedBlock*>(temps[0]);
+    return running;
+  }
+
+  static bool on_code_write(void* owner, uint32_t addr, uint32_t len) {
+    auto* self = static_cast<Impl*>(owner);
+    const bool hit = self->cache.invalidate(addr, len, self->running_block());
+    // Dropped blocks may be chain targets: unlink before any jump follows.
+    if (self->cache.jit_links_stale()) self->cache.unlink_jit_chains();
+    self->stats.invalidations += hit;
+    return hit;
+  }
+
+  CpuConfig config;
+  x86::CpuState state;
+  ir::GuestEnv env;
+  std::shared_ptr<BlockCache> cache_owner;
+  BlockCache& cache;
+  HostFaultTrap trap;
+  std::vector<uint64_t> temps = std::vector<uint64_t>(256);
+  std::atomic<bool> exit_requested{false};
+  std::atomic<bool> irq_level{false};
+  CpuStats stats;
+  // The block being executed (for SMC: did a store hit it?), and the last
+  // one left through a direct exit (for software chaining).
+  CachedBlock* running = nullptr;
+
+  // System mode.
+  std::unique_ptr<mmu::Mmu> mmu;
+  bool halted = false;
+  uint64_t seen_flushes = 0;  // Mmu::flush_count() when the block links were last valid
+  // Forwards I/O to the board's bus; a port write that changed the memory
+  // map (PAM, A20, BARs) flushes the TLB and ends the running block.
+  struct BusProxy final : ir::SystemBus {
+    Impl* self = nullptr;
+    uint32_t io_read(uint16_t port, unsigned size) override;
+    void io_write(uint16_t port, unsigned size, uint32_t value) override;
+    int interrupt_acknowledge() override { return self->config.bus->interrupt_acknowledge(); }
+  } bus_proxy;
+};
+
+}  // namespace dynemu::exec

@@ -1,0 +1,234 @@
+// The system-mode CPU loop: code fetch through the MMU, blocks keyed by
+// physical address, interrupts at block boundaries, exceptions delivered
+// through the IVT/IDT (x86::deliver_event), HLT and triple faults.
+#include <cstdio>
+
+#include "emulator/exec/cpu_impl.h"
+
+namespace dynemu::exec {
+
+namespace {
+
+constexpr uint32_t kPageMask = ~0xfffu;
+
+// INT3 and INTO leave through RaiseTrap with EIP after the instruction.
+x86::EventKind kind_of_exception(uint8_t vector) {
+  return vector == 3 || vector == 4 ? x86::EventKind::SoftwareTrap : x86::EventKind::Exception;
+}
+
+}  // namespace
+
+void Cpu::Impl::init_system() {
+  mmu = std::make_unique<mmu::Mmu>(*config.phys, state);
+  mmu->set_code_pages(cache.code_pages());
+  env.guest_base = nullptr;
+  env.memory = mmu.get();
+  env.tlb = mmu->tlb();
+  bus_proxy.self = this;
+  env.bus = &bus_proxy;
+  config.phys->on_write = [this](uint32_t phys, uint32_t len) { on_phys_write(this, phys, len); };
+  seen_flushes = mmu->flush_count();
+}
+
+void Cpu::Impl::reset_system() {
+  halted = false;
+  mmu->flush_tlb(true);
+  cache.unchain_all();
+}
+
+void Cpu::Impl::on_phys_write(Impl* self, uint32_t phys, uint32_t len) {
+  const uint32_t last = phys + len - 1;
+  if (!self->cache.is_code_page(phys >> 12) && !self->cache.is_code_page(last >> 12)) return;
+  if (on_code_write(self, phys, len)) self->env.block_invalidated = true;
+}
+
+uint32_t Cpu::Impl::BusProxy::io_read(uint16_t port, unsigned size) {
+  return self->config.bus->io_read(port, size);
+}
+
+void Cpu::Impl::BusProxy::io_write(uint16_t port, unsigned size, uint32_t value) {
+  self->config.bus->io_write(port, size, value);
+  // The write may have remapped memory (PAM, A20, a BAR) or raised an IRQ
+  // the guest unmasked: leave the block at the next instruction so the
+  // loop flushes the TLB / takes the interrupt.
+  if (self->config.phys->generation() != self->mmu_generation_seen() || self->interrupt_pending())
+    self->env.block_invalidated = true;
+}
+
+bool Cpu::Impl::deliver(uint8_t vector, x86::EventKind kind, uint32_t error_code) {
+  env.raised = false;
+  const bool ok = x86::deliver_event(env, vector, kind, error_code);
+  env.raised = false;
+  return ok;
+}
+
+uint32_t Cpu::Impl::fetch_system(uint32_t addr, uint8_t* out, uint32_t len, bool user) {
+  uint32_t done = 0;
+  while (done < len) {
+    const uint32_t a = addr + done;
+    const uint32_t chunk = std::min(len - done, 4096 - (a & 0xfff));
+    uint32_t phys = 0, error = 0;
+    if (!mmu->translate(a, mmu::Access::Exec, user, phys, error)) {
+      fetch_fault = {true, a, error};
+      break;
+    }
+    config.phys->read(phys, out + done, chunk);
+    done += chunk;
+  }
+  return done;
+}
+
+CachedBlock* Cpu::Impl::translate_system(const BlockKey& key) {
+  const bool user = ir::mode_cpl(key.mode) == 3;
+  fetch_fault = {};
+  x86::TranslateRequest req;
+  req.fetch = [this, user](uint32_t addr, uint8_t* out, uint32_t len) {
+    return fetch_system(addr, out, len, user);
+  };
+  std::unique_ptr<CachedBlock> block = make_block(key, req);
+  if (block->ir.guest_bytes == 0) return nullptr;  // the first instruction cannot be fetched
+  const uint32_t linear = key.linear();
+  const uint32_t first_len = std::min(block->ir.guest_bytes, 4096 - (linear & 0xfff));
+  block->ranges[0] = {key.phys, first_len};
+  block->num_ranges = 1;
+  if (first_len < block->ir.guest_bytes) {
+    // The last instruction runs into the next page (it was fetched, so it translates).
+    const uint32_t page2 = (linear + first_len) & kPageMask;
+    uint32_t phys2 = 0, error = 0;
+    if (!mmu->translate(page2, mmu::Access::Exec, user, phys2, error)) return nullptr;
+    block->page2_linear = page2;
+    block->page2_phys = phys2 & kPageMask;
+    block->ranges[1] = {block->page2_phys, block->ir.guest_bytes - first_len};
+    block->num_ranges = 2;
+  }
+  // Stores into these pages must take the slow path from now on.
+  for (uint32_t r = 0; r < block->num_ranges; ++r) {
+    const uint32_t page = block->ranges[r].start >> 12;
+    if (!cache.is_code_page(page)) mmu->protect_code_page(page);
+  }
+  return cache.insert(std::move(block));
+}
+
+CachedBlock* Cpu::Impl::find_system_block(bool& shutdown) {
+  const uint32_t mode = system_mode_of(state);
+  const bool user = ir::mode_cpl(mode) == 3;
+  const uint32_t linear = state.seg[x86::kCs].base + state.eip;
+  uint32_t phys = 0, error = 0;
+  if (!mmu->translate(linear, mmu::Access::Exec, user, phys, error)) {
+    state.cr[2] = linear;
+    shutdown = !deliver(14, x86::EventKind::Exception, error);
+    return nullptr;
+  }
+  const BlockKey key{state.eip, state.seg[x86::kCs].base, mode, phys};
+  cache.collect();  // nothing runs now: dropped blocks can go
+  CachedBlock* block = cache.find(key);
+  if (block && block->page2_linear) {
+    // Its second page must still be fetchable and map to the same code.
+    uint32_t phys2 = 0;
+    if (!mmu->translate(block->page2_linear, mmu::Access::Exec, user, phys2, error) ||
+        (phys2 & kPageMask) != block->page2_phys)
+      block = nullptr;
+  }
+  if (!block) block = translate_system(key);
+  if (!block) {
+    // The first instruction runs into a page it may not fetch: #PF there.
+    state.cr[2] = fetch_fault.addr;
+    shutdown = !deliver(14, x86::EventKind::Exception, fetch_fault.error);
+  }
+  return block;
+}
+
+CpuExit Cpu::Impl::run_system() {
+  CachedBlock* prev = nullptr;  // left through a direct exit: its slot chains
+  uint32_t prev_slot = 0;
+  const bool log_exec = config.log.has(LogItem::Exec);
+  for (;;) {
+    if (exit_requested.load(std::memory_order_relaxed)) {
+      exit_requested.store(false, std::memory_order_relaxed);
+      return CpuExit{ExitKind::Request};
+    }
+    // The physical map changed: other bytes may be behind the same addresses.
+    if (mmu->sync()) {
+      cache.drop_all();
+      prev = nullptr;
+    }
+    // A TLB flush may have changed what linear code addresses mean: chains
+    // (which skip the lookup) must go.
+    if (mmu->flush_count() != seen_flushes) {
+      seen_flushes = mmu->flush_count();
+      cache.unchain_all();
+      prev = nullptr;
+    }
+    if (interrupt_pending()) {
+      const int vector = config.bus->interrupt_acknowledge();
+      if (vector >= 0) {
+        halted = false;
+        if (!deliver(static_cast<uint8_t>(vector), x86::EventKind::External, 0))
+          return CpuExit{ExitKind::Shutdown};
+        prev = nullptr;
+        continue;
+      }
+    }
+    if (halted) return CpuExit{ExitKind::Halt};
+    state.int_shadow = 0;
+
+    CachedBlock* block = nullptr;
+    if (prev && prev->succ_epoch[prev_slot] == cache.epoch() && prev->succ[prev_slot] &&
+        prev->keeps_mode) {
+      block = prev->succ[prev_slot];
+      ++stats.chained;
+    } else {
+      bool shutdown = false;
+      block = find_system_block(shutdown);
+      if (shutdown) return CpuExit{ExitKind::Shutdown};
+      if (!block) {
+        prev = nullptr;
+        continue;
+      }
+      if (prev) {
+        prev->succ[prev_slot] = block;
+        prev->succ_epoch[prev_slot] = cache.epoch();
+      }
+    }
+    if (prev && config.engine == Engine::Jit && !log_exec) link_jit_chain(prev, prev_slot, block);
+    if (log_exec)
+      std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x phys=0x%08x insns=%u\n", block->key.eip,
+                   block->key.cs_base, block->key.phys, block->ir.num_insns);
+    ++stats.blocks_executed;
+
+    if (block->program.num_slots() + kJitTempsOffset > temps.size())
+      temps.resize(block->program.num_slots() + kJitTempsOffset);
+    env.raised = false;
+    env.block_invalidated = false;
+    running = block;
+    const interp::BlockExit exit = execute(block);
+    running = nullptr;
+
+    if (config.engine == Engine::Jit) block = reinterpret_cast<CachedBlock*>(temps[0]);
+    prev = nullptr;
+    switch (exit.kind) {
+      case interp::ExitKind::Direct:
+        if (!env.block_invalidated) {
+          prev = block;
+          prev_slot = exit.slot;
+        }
+        continue;
+      case interp::ExitKind::Indirect:
+      case interp::ExitKind::Stopped: continue;
+      case interp::ExitKind::Exception: {
+        const uint8_t vector = env.vector;
+        if (vector == 14) state.cr[2] = env.fault_addr;
+        if (!deliver(vector, kind_of_exception(vector), env.error_code))
+          return CpuExit{ExitKind::Shutdown};
+        continue;
+      }
+      case interp::ExitKind::Syscall:
+        // INT 0x80 where the translator kept the user-mode form: a software interrupt.
+        if (!deliver(0x80, x86::EventKind::SoftwareInt, 0)) return CpuExit{ExitKind::Shutdown};
+        continue;
+      case interp::ExitKind::Halt: halted = true; continue;
+    }
+  }
+}
+
+}  // namespace dynemu::exec
