@@ -37,6 +37,12 @@ namespace dynemu::display {
 // of VGA address a at byte 4a + p; chain-4 and VBE modes address it
 // linearly. The legacy ports and window are always decoded (as an ISA VGA),
 // whatever the PCI command register says.
+//
+// Register and memory behaviour was checked against qemu-system-i386 with
+// boot-sector probes; where QEMU and a real VGA differ (odd/even writes
+// follow GR5, not SR4), QEMU is followed. One deliberate difference: DAC
+// entries keep 6 bits in 6-bit mode, as on the hardware (QEMU keeps 8 and
+// drops 2 when drawing; the picture is the same).
 class StdVga : public pci::PciDevice, public hw::PortHandler, public mmu::MmioHandler {
  public:
   static constexpr uint32_t kVramSize = 16 * 1024 * 1024;
