@@ -1,21 +1,67 @@
 #include "server/machine/deadline_kicker.h"
 
-#include <time.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-#include <chrono>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
 
 namespace dynemu::machine {
 
-DeadlineKicker::DeadlineKicker(std::function<void()> kick)
-    : m_kick(std::move(kick)), m_thread([this] { loop(); }) {}
+namespace {
+
+// The signal the kick timers raise. Signal handlers are process-wide, so
+// the live kickers are found through this table (the timer carries the
+// slot number, not a pointer, so a signal still queued after a kicker is
+// gone finds an empty slot instead of freed memory).
+const int kKickSignal = SIGRTMIN;
+constexpr int kSlots = 16;
+std::atomic<DeadlineKicker*> g_kickers[kSlots];
+std::once_flag g_handler_installed;
+
+}  // namespace
+
+void DeadlineKicker::on_signal(int, siginfo_t* info, void*) {
+  const int slot = info->si_value.sival_int;
+  if (slot < 0 || slot >= kSlots) return;
+  // Runs on the kicker's own thread (the timer targets it), so the kicker
+  // cannot be destroyed while this runs.
+  if (DeadlineKicker* k = g_kickers[slot].load(std::memory_order_acquire)) k->m_kick();
+}
+
+DeadlineKicker::DeadlineKicker(std::function<void()> kick) : m_kick(std::move(kick)) {
+  std::call_once(g_handler_installed, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = &DeadlineKicker::on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(kKickSignal, &sa, nullptr);
+  });
+  for (int i = 0; i < kSlots && m_slot < 0; ++i) {
+    DeadlineKicker* expected = nullptr;
+    if (g_kickers[i].compare_exchange_strong(expected, this)) m_slot = i;
+  }
+  if (m_slot < 0) {
+    std::fprintf(stderr, "dynemu-system-i386: more than %d machines in one process\n", kSlots);
+    std::abort();
+  }
+  sigevent ev{};
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = kKickSignal;
+  ev.sigev_value.sival_int = m_slot;
+  ev._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+  if (timer_create(CLOCK_MONOTONIC, &ev, &m_timer) != 0) {
+    std::perror("dynemu-system-i386: timer_create");
+    std::abort();
+  }
+}
 
 DeadlineKicker::~DeadlineKicker() {
-  {
-    std::lock_guard lock(m_mutex);
-    m_stop = true;
-  }
-  m_cv.notify_one();
-  m_thread.join();
+  timer_delete(m_timer);
+  g_kickers[m_slot].store(nullptr, std::memory_order_release);
 }
 
 int64_t DeadlineKicker::host_now() {
@@ -25,38 +71,16 @@ int64_t DeadlineKicker::host_now() {
 }
 
 void DeadlineKicker::set_deadline(int64_t host_ns) {
-  {
-    std::lock_guard lock(m_mutex);
-    if (host_ns == m_deadline) return;
-    const bool earlier = host_ns < m_deadline;
-    m_deadline = host_ns;
-    // A later deadline needs no wake-up: the thread finds it when it wakes
-    // for the old one and goes back to sleep.
-    if (!earlier) return;
+  // Always re-armed, even for the same deadline: the one-shot timer may
+  // have fired already.
+  itimerspec spec{};  // all zero: disarm
+  if (host_ns != kNever) {
+    // An absolute time of zero would disarm: a past deadline is 1 ns.
+    const int64_t t = host_ns > 0 ? host_ns : 1;
+    spec.it_value.tv_sec = t / 1'000'000'000;
+    spec.it_value.tv_nsec = t % 1'000'000'000;
   }
-  m_cv.notify_one();
-}
-
-void DeadlineKicker::loop() {
-  std::unique_lock lock(m_mutex);
-  while (!m_stop) {
-    if (m_deadline == kNever) {
-      m_cv.wait(lock);
-      continue;
-    }
-    const int64_t now = host_now();
-    if (now < m_deadline) {
-      // libstdc++ waits on CLOCK_MONOTONIC for steady_clock.
-      const auto until =
-          std::chrono::steady_clock::time_point(std::chrono::nanoseconds(m_deadline));
-      m_cv.wait_until(lock, until);
-      continue;
-    }
-    m_deadline = kNever;
-    lock.unlock();
-    m_kick();
-    lock.lock();
-  }
+  timer_settime(m_timer, TIMER_ABSTIME, &spec, nullptr);
 }
 
 }  // namespace dynemu::machine

@@ -1,18 +1,23 @@
 #pragma once
 
-#include <condition_variable>
+#include <signal.h>
+#include <time.h>
+
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
 
 namespace dynemu::machine {
 
-// A helper thread that calls `kick` (Cpu::request_exit) when the host's
-// monotonic clock reaches a deadline, so timers fire on time while guest
-// code runs: the CPU thread cannot look at the clock itself without slowing
-// every block down. It sleeps on a condition variable in between, so an idle
-// machine costs no CPU.
+// Calls `kick` (Cpu::request_exit) when the host's monotonic clock reaches
+// a deadline, so timers fire on time while guest code runs: the CPU thread
+// cannot look at the clock itself without slowing every block down.
+//
+// A POSIX timer signals the thread that created the kicker (the CPU
+// thread) directly: the kernel interrupts the running guest code at the
+// deadline, with no helper thread that would first have to be scheduled on
+// a busy host (which made timer interrupts milliseconds late, and Linux
+// guests lose ticks). Between deadlines nothing runs: an idle machine costs
+// no CPU. Create, use and destroy it on the CPU thread.
 class DeadlineKicker {
  public:
   static constexpr int64_t kNever = INT64_MAX;
@@ -30,14 +35,11 @@ class DeadlineKicker {
   static int64_t host_now();
 
  private:
-  void loop();
+  static void on_signal(int sig, siginfo_t* info, void* context);
 
   std::function<void()> m_kick;
-  std::mutex m_mutex;
-  std::condition_variable m_cv;
-  int64_t m_deadline = kNever;
-  bool m_stop = false;
-  std::thread m_thread;  // last: starts after the fields it reads
+  timer_t m_timer{};
+  int m_slot = -1;
 };
 
 }  // namespace dynemu::machine
