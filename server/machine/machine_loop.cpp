@@ -68,6 +68,11 @@ void MachineLoop::stop(int status) {
   m_board.cpu().request_exit();
 }
 
+void MachineLoop::stop_from_signal(int signal) {
+  m_signal.store(signal, std::memory_order_relaxed);
+  m_board.cpu().request_exit();
+}
+
 bool MachineLoop::reset_board() {
   if (auto r = m_board.reset(); !r) {
     std::fprintf(stderr, "dynemu-system-i386: reset failed: %s\n", r.error().message.c_str());
@@ -98,6 +103,10 @@ int MachineLoop::run() {
     pump_input();
     if (auto status = m_board.exit_requested()) return *status;
     if (m_stop) return *m_stop;
+    if (const int sig = m_signal.load(std::memory_order_relaxed)) {
+      std::fprintf(stderr, "dynemu-system-i386: terminating on signal %d\n", sig);
+      return 0;
+    }
     if (m_board.reset_requested()) {
       if (m_policy == ResetPolicy::Stop) {
         std::fprintf(stderr,

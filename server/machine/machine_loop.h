@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 
@@ -24,6 +25,9 @@ class MachineLoop {
   // the machine's thread (device callbacks); from another thread use a
   // control channel instead (later: the control socket).
   void stop(int status);
+  // Async-signal-safe: run() returns 0 soon, saying which signal ended it
+  // (QEMU's "terminating on signal N").
+  void stop_from_signal(int signal);
 
  private:
   void pump_input();
@@ -35,6 +39,7 @@ class MachineLoop {
   hw::pc::Board& m_board;
   ResetPolicy m_policy;
   std::optional<int> m_stop;
+  std::atomic<int> m_signal{0};
 };
 
 }  // namespace dynemu::machine

@@ -1,4 +1,7 @@
 // dynemu-system-i386: one emulated PC, driven by QEMU-like flags.
+#include <signal.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -50,6 +53,14 @@ Result<std::unique_ptr<dynemu::hw::CharBackend>> open_backend(
   return backend;
 }
 
+// The loop SIGTERM/SIGINT/SIGHUP stop: process-wide because signal
+// handlers are.
+std::atomic<dynemu::machine::MachineLoop*> g_loop{nullptr};
+
+void on_termination_signal(int sig) {
+  if (auto* loop = g_loop.load()) loop->stop_from_signal(sig);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -97,5 +108,13 @@ int main(int argc, char** argv) {
   auto board = must(dynemu::hw::pc::Board::create(std::move(config)));
 
   MachineLoop loop(*board, o.no_reboot ? ResetPolicy::Stop : ResetPolicy::Reset);
-  return loop.run();
+  // Ends cleanly on SIGTERM/SIGINT/SIGHUP (outputs flushed, -d stats printed).
+  g_loop.store(&loop);
+  struct sigaction sa {};
+  sa.sa_handler = on_termination_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+  const int status = loop.run();
+  g_loop.store(nullptr);
+  return status;
 }
