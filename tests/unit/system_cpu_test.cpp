@@ -261,6 +261,50 @@ TEST_P(SystemCpu, CodeFetchFaultAndMmio) {
   EXPECT_EQ(get32(0x9000 - 12), 0x2fffffu);  // return EIP: the instruction's first byte
 }
 
+TEST_P(SystemCpu, PortIoReachesTheBus) {
+  real_mode_at(0x1000);
+  put(0x1000, {0xb0, 0x42,                          // mov al, 0x42
+               0xe6, 0x80,                          // out 0x80, al
+               0xba, 0xf8, 0x03,                    // mov dx, 0x3f8
+               0x66, 0xb8, 0x78, 0x56, 0x34, 0x12,  // mov eax, 0x12345678
+               0x66, 0xef,                          // out dx, eax
+               0xec,                                // in al, dx
+               0xf4});                              // hlt
+  ASSERT_EQ(cpu->run().kind, ExitKind::Halt);
+  ASSERT_EQ(bus.writes.size(), 2u);
+  EXPECT_EQ(bus.writes[0].port, 0x80);
+  EXPECT_EQ(bus.writes[0].size, 1u);
+  EXPECT_EQ(bus.writes[0].value, 0x42u);
+  EXPECT_EQ(bus.writes[1].port, 0x3f8);
+  EXPECT_EQ(bus.writes[1].size, 4u);
+  EXPECT_EQ(bus.writes[1].value, 0x12345678u);
+  EXPECT_EQ(s().gpr[x86::kEax], 0x12345678u);  // FakeBus reads 0x78 for a byte
+}
+
+TEST_P(SystemCpu, Cr3SwitchRunsTheOtherPhysicalCode) {
+  paged_mode_at(0x1000);
+  // Two page directories sharing the low 4 MiB; linear 0x400000 maps to
+  // phys 0x500000 (add ebx, 1) under A and 0x600000 (add ebx, 0x10) under B.
+  put32(0x14000, 0x500000 | 3);
+  put32(0x15000, 0x600000 | 3);
+  put32(0x10004, 0x14000 | 3);
+  put32(0x16000, 0x11000 | 3);
+  put32(0x16004, 0x15000 | 3);
+  put(0x500000, {0x83, 0xc3, 0x01, 0xc3});    // add ebx, 1; ret
+  put(0x600000, {0x83, 0xc3, 0x10, 0xc3});    // add ebx, 0x10; ret
+  put(0x1000, {0xb9, 0x03, 0x00, 0x00, 0x00,  // mov ecx, 3
+               0xe8, 0xf6, 0xef, 0x3f, 0x00,  // call 0x400000
+               0x0f, 0x22, 0xde,              // mov cr3, esi
+               0x87, 0xfe,                    // xchg esi, edi
+               0x49,                          // dec ecx
+               0x75, 0xf3,                    // jnz 0x1005
+               0xf4});                        // hlt
+  s().gpr[x86::kEsi] = 0x16000;
+  s().gpr[x86::kEdi] = 0x10000;
+  ASSERT_EQ(cpu->run().kind, ExitKind::Halt);
+  EXPECT_EQ(s().gpr[x86::kEbx], 0x12u);  // A, B, A
+}
+
 TEST_P(SystemCpu, TripleFaultShutsDown) {
   paged_mode_at(0x1000);
   s().idtr = {0x12000, 0};    // no usable IDT: #GP -> #DF -> triple fault
