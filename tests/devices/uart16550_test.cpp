@@ -1,6 +1,9 @@
 #include "hw/char/uart16550.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -276,6 +279,39 @@ TEST(CharBackend, StdioWritesToAPipe) {
   EXPECT_STREQ(buf, "Linux version 6.1\r\n");
   close(p[0]);
   close(p[1]);
+}
+
+TEST(CharBackend, StdioPutsATerminalInRawModeAndRestoresIt) {
+  int master = -1, slave = -1;
+  ASSERT_EQ(openpty(&master, &slave, nullptr, nullptr, nullptr), 0);
+  termios before{};
+  ASSERT_EQ(tcgetattr(slave, &before), 0);
+  ASSERT_TRUE(before.c_lflag & ICANON);
+  {
+    StdioBackend stdio(slave, slave);
+    termios raw{};
+    ASSERT_EQ(tcgetattr(slave, &raw), 0);
+    EXPECT_FALSE(raw.c_lflag & (ICANON | ECHO));
+    EXPECT_TRUE(raw.c_lflag & ISIG);    // Ctrl-C still stops the emulator
+    EXPECT_FALSE(raw.c_iflag & ICRNL);  // the guest gets CR for Enter, as from a serial line
+    EXPECT_FALSE(fcntl(slave, F_GETFL) & O_NONBLOCK);
+    ASSERT_EQ(write(master, "ls\r", 3), 3);
+    uint8_t buf[8];
+    size_t got = 0;
+    while (got < 3) {
+      // The pty hands bytes over asynchronously: wait for them (no timing in the verdict).
+      pollfd p{slave, POLLIN, 0};
+      ASSERT_EQ(poll(&p, 1, 10'000), 1);
+      got += stdio.read(std::span(buf).subspan(got));
+    }
+    EXPECT_EQ(std::string(buf, buf + got), "ls\r");
+  }
+  termios after{};
+  ASSERT_EQ(tcgetattr(slave, &after), 0);
+  EXPECT_EQ(after.c_lflag, before.c_lflag);
+  EXPECT_EQ(after.c_iflag, before.c_iflag);
+  close(master);
+  close(slave);
 }
 
 TEST(CharBackend, OpenSpecs) {
