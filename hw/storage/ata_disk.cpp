@@ -179,7 +179,10 @@ void AtaDisk::begin_pio(Op op, Addressing mode, unsigned block_sectors) {
 
 void AtaDisk::read_block() {
   m_cur = std::min(m_left, m_block);
-  if (!m_image->read_sectors(m_lba, m_cur, buffer())) return io_error(m_lba, m_left);
+  if (auto r = m_image->read_sectors(m_lba, m_cur, buffer()); !r) {
+    report_host_error(r.error());
+    return io_error(m_lba, m_left);
+  }
   start_pio(PioDirection::In, m_cur * kSector);
   raise_irq();
 }
@@ -204,7 +207,10 @@ void AtaDisk::pio_block_done() {
       }
       break;
     case Op::Write:
-      if (!m_image->write_sectors(m_lba, m_cur, buffer())) return io_error(m_lba, m_left);
+      if (auto r = m_image->write_sectors(m_lba, m_cur, buffer()); !r) {
+        report_host_error(r.error());
+        return io_error(m_lba, m_left);
+      }
       m_lba += m_cur;
       m_left -= m_cur;
       set_position(m_lba, m_left);
@@ -229,9 +235,10 @@ void AtaDisk::begin_dma(DmaDirection dir, Addressing mode) {
 
 bool AtaDisk::dma_data(std::span<uint8_t> buf) {
   uint64_t offset = m_lba * kSector + m_dma_pos;
-  bool ok = dma_direction() == DmaDirection::ToMemory ? bool(m_image->read(offset, buf))
-                                                      : bool(m_image->write(offset, buf));
-  if (!ok) {
+  Result<void> r = dma_direction() == DmaDirection::ToMemory ? m_image->read(offset, buf)
+                                                             : m_image->write(offset, buf);
+  if (!r) {
+    report_host_error(r.error());
     io_error(m_lba + m_dma_pos / kSector, m_left - static_cast<uint32_t>(m_dma_pos / kSector));
     return false;
   }
@@ -316,7 +323,10 @@ void AtaDisk::command(uint8_t cmd) {
     case C::SET_FEATURES: set_features(); break;
     case C::FLUSH_CACHE:
     case C::FLUSH_CACHE_EXT:
-      if (!m_image->flush()) return fail(error::kAbrt);
+      if (auto r = m_image->flush(); !r) {
+        report_host_error(r.error());
+        return fail(error::kAbrt);
+      }
       complete();
       break;
     case C::CHECK_POWER_MODE:

@@ -278,7 +278,9 @@ bool AtapiCdrom::fill(uint8_t* out, uint32_t len) {
     m_reply_pos += len;
     return true;
   }
-  if (!m_medium || !m_medium->read(m_medium_pos, {out, len})) {
+  Result<void> r = m_medium ? m_medium->read(m_medium_pos, {out, len}) : Error{"no disc"};
+  if (!r) {
+    report_host_error(r.error());
     packet_error(sense::kMediumError, asc::kUnrecoveredReadError);
     return false;
   }

@@ -1,6 +1,7 @@
 #include "hw/storage/ide_device.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace dynemu::hw::storage {
@@ -55,6 +56,13 @@ void IdeDevice::fail(uint8_t err) {
   m_regs.error = err;
   m_regs.status = status::kDrdy | status::kErr;
   raise_irq();
+}
+
+void IdeDevice::report_host_error(const Error& e) {
+  if (m_error_reported) return;
+  m_error_reported = true;
+  std::fprintf(stderr, "dynemu: %s: %s (the guest sees a media error; further errors not shown)\n",
+               name(), e.message.c_str());
 }
 
 void IdeDevice::start_dma(DmaDirection dir, uint32_t bytes) {

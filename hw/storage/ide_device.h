@@ -4,6 +4,7 @@
 #include <span>
 #include <vector>
 
+#include "emulator/core/result.h"
 #include "hw/core/state.h"
 #include "hw/storage/ide_defs.h"
 
@@ -124,6 +125,9 @@ class IdeDevice {
   // Sets up a DMA transfer of `bytes`; DRQ until it completes.
   void start_dma(DmaDirection dir, uint32_t bytes);
   void stop_dma();
+  // A host I/O error the guest will see as a media error: said once on
+  // stderr, so a failing image is not a silent guest mystery.
+  void report_host_error(const Error& e);
 
   TaskFile m_regs;
 
@@ -136,6 +140,7 @@ class IdeDevice {
   uint32_t m_pio_end = 0;
   DmaDirection m_dma_dir = DmaDirection::None;
   uint32_t m_dma_left = 0;
+  bool m_error_reported = false;  // not state: host-side bookkeeping
 };
 
 }  // namespace dynemu::hw::storage
