@@ -234,12 +234,23 @@ void AtaDisk::begin_dma(DmaDirection dir, Addressing mode) {
 }
 
 bool AtaDisk::dma_data(std::span<uint8_t> buf) {
+  bool to_memory = dma_direction() == DmaDirection::ToMemory;
+  auto move = [&](uint64_t offset, std::span<uint8_t> part) {
+    return to_memory ? m_image->read(offset, part) : m_image->write(offset, part);
+  };
   uint64_t offset = m_lba * kSector + m_dma_pos;
-  Result<void> r = dma_direction() == DmaDirection::ToMemory ? m_image->read(offset, buf)
-                                                             : m_image->write(offset, buf);
-  if (!r) {
+  if (Result<void> r = move(offset, buf); !r) {
     report_host_error(r.error());
-    io_error(m_lba + m_dma_pos / kSector, m_left - static_cast<uint32_t>(m_dma_pos / kSector));
+    // The error registers name the first bad sector: find it one sector at a time.
+    uint64_t pos = offset - offset % kSector;
+    while (pos < offset + buf.size()) {
+      uint64_t from = std::max(pos, offset);
+      uint64_t to = std::min(pos + kSector, offset + buf.size());
+      if (!move(from, buf.subspan(from - offset, to - from))) break;
+      pos += kSector;
+    }
+    uint64_t bad = pos / kSector;
+    io_error(bad, static_cast<uint32_t>(m_lba + m_left - bad));
     return false;
   }
   m_dma_pos += buf.size();

@@ -433,34 +433,6 @@ TEST(AtaDisk, SnapshotOverlayKeepsTheFileUnchanged) {
   EXPECT_EQ(file.read(0, 64 * 512), original);
 }
 
-// An image whose sector `bad` cannot be read or written (a dying disk, an NFS hiccup).
-class FailingImage final : public block::BlockDevice {
- public:
-  FailingImage(uint64_t sectors, uint64_t bad) : m_bytes(sectors * 512), m_bad(bad) {}
-  const std::string& name() const override { return m_name; }
-  uint64_t size() const override { return m_bytes.size(); }
-  bool read_only() const override { return false; }
-  Result<void> read(uint64_t offset, std::span<uint8_t> out) override {
-    if (hits(offset, out.size())) return Error{"bad.img: read failed: Input/output error"};
-    std::copy_n(m_bytes.begin() + offset, out.size(), out.begin());
-    return Ok{};
-  }
-  Result<void> write(uint64_t offset, std::span<const uint8_t> in) override {
-    if (hits(offset, in.size())) return Error{"bad.img: write failed: Input/output error"};
-    std::copy(in.begin(), in.end(), m_bytes.begin() + offset);
-    return Ok{};
-  }
-  Result<void> flush() override { return Error{"bad.img: flush failed"}; }
-
- private:
-  bool hits(uint64_t offset, size_t len) const {
-    return offset < (m_bad + 1) * 512 && offset + len > m_bad * 512;
-  }
-  std::string m_name = "bad.img";
-  std::vector<uint8_t> m_bytes;
-  uint64_t m_bad;
-};
-
 TEST(AtaDisk, HostIoErrorsBecomeMediaErrors) {
   IdeRig rig;
   rig.ch.attach(0, std::make_unique<AtaDisk>(std::make_unique<FailingImage>(64, 12)));

@@ -394,6 +394,21 @@ TEST_F(AtapiTest, DeviceResetDuringDataPhase) {
   EXPECT_EQ(r.status, 0x50);
 }
 
+TEST(AtapiEmpty, UnreadableSectorIsAMediumError) {
+  IdeRig rig;
+  // 2048-byte sector 3 holds 512-byte sector 13.
+  rig.ch.attach(0, std::make_unique<AtapiCdrom>(std::make_unique<FailingImage>(64, 13)));
+  auto r = send_packet(rig, read10(2, 1));
+  EXPECT_EQ(r.status, 0x50);
+  r = send_packet(rig, read10(2, 2), 2048);
+  EXPECT_EQ(r.blocks, (std::vector<uint32_t>{2048}));
+  EXPECT_EQ(r.status, 0x41);
+  EXPECT_EQ(r.error >> 4, 3);
+  r = send_packet(rig, {0x03, 0, 0, 0, 18});
+  EXPECT_EQ(r.data[2], 3);
+  EXPECT_EQ(r.data[12], 0x11);
+}
+
 TEST(AtapiChannel, DiskAndCdSignaturesAfterSoftReset) {
   TempImage disk_file(sector_pattern(64));
   TempImage iso(sector_pattern(16, kCdSector));

@@ -202,6 +202,24 @@ TEST_F(DmaTest, DmaOutOfRangeFailsWithoutTransfer) {
   EXPECT_EQ(bm_status(), 0x05) << "the abort's interrupt; nothing to move";
 }
 
+TEST_F(DmaTest, HostErrorDuringDma) {
+  piix.channel(0).attach(1, std::make_unique<AtaDisk>(std::make_unique<FailingImage>(64, 20)));
+  prd(0, 0x10000, 8192, true);
+  bm_setup(true);
+  ata(6, 0xF0);  // slave, LBA
+  ata(2, 8);
+  ata(3, 16);
+  ata(4, 0);
+  ata(5, 0);
+  ata(7, 0xC8);
+  bm_start(true);
+  EXPECT_EQ(edges[0], 1);
+  EXPECT_EQ(ata_status(), 0x41);
+  EXPECT_EQ(io.read(0x1F1, 1), 0x40u);
+  EXPECT_EQ(io.read(0x1F3, 1), 20u) << "the failing sector";
+  EXPECT_EQ(bm_status(), 0x05);
+}
+
 TEST_F(DmaTest, AtapiReadByDma) {
   prd(0, 0x80000, 4 * 2048, true);
   bm_setup(true, 1);

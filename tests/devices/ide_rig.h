@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,34 @@ class TempImage {
 
  private:
   std::string m_path;
+};
+
+// An image whose 512-byte sector `bad` cannot be read or written (a dying disk, an NFS hiccup).
+class FailingImage final : public block::BlockDevice {
+ public:
+  FailingImage(uint64_t sectors, uint64_t bad) : m_bytes(sectors * 512), m_bad(bad) {}
+  const std::string& name() const override { return m_name; }
+  uint64_t size() const override { return m_bytes.size(); }
+  bool read_only() const override { return false; }
+  Result<void> read(uint64_t offset, std::span<uint8_t> out) override {
+    if (hits(offset, out.size())) return Error{"bad.img: read failed: Input/output error"};
+    std::copy_n(m_bytes.begin() + offset, out.size(), out.begin());
+    return Ok{};
+  }
+  Result<void> write(uint64_t offset, std::span<const uint8_t> in) override {
+    if (hits(offset, in.size())) return Error{"bad.img: write failed: Input/output error"};
+    std::copy(in.begin(), in.end(), m_bytes.begin() + offset);
+    return Ok{};
+  }
+  Result<void> flush() override { return Error{"bad.img: flush failed"}; }
+
+ private:
+  bool hits(uint64_t offset, size_t len) const {
+    return offset < (m_bad + 1) * 512 && offset + len > m_bad * 512;
+  }
+  std::string m_name = "bad.img";
+  std::vector<uint8_t> m_bytes;
+  uint64_t m_bad;
 };
 
 // Distinct bytes per sector so a misplaced sector shows.
