@@ -1,20 +1,27 @@
 #pragma once
 
-// A tiny system-mode machine for the x86/system unit tests: flat physical
-// memory without paging (linear = physical), an I/O bus that records
-// writes, and a CPU loop in the test (translate -> interpreter -> deliver
-// exceptions through x86::deliver_event) the way exec::Cpu runs system mode.
+// A tiny system-mode machine for the x86/system unit tests: 2 MiB of
+// memory without paging (linear = physical) and an I/O bus that records
+// writes. The CPU runs either in a loop kept here (translate -> interpreter
+// -> exceptions through x86::deliver_event, counting them), or as the real
+// exec::Cpu in system mode on the interpreter or the JIT.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
+#include <memory>
 #include <set>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "emulator/exec/cpu.h"
 #include "emulator/interp/interpreter.h"
 #include "emulator/ir/block.h"
 #include "emulator/ir/system_bus.h"
 #include "emulator/ir/verifier.h"
+#include "emulator/mmu/phys_memory.h"
 #include "emulator/x86/cpu_state.h"
 #include "emulator/x86/lazy_flags.h"
 #include "emulator/x86/system/events.h"
@@ -80,6 +87,17 @@ class RecordingBus : public ir::SystemBus {
 
 enum class Stop { Halt, Shutdown, Steps, Syscall };
 
+// Who runs the guest code.
+enum class Runner { Loop, Interp, Jit };
+inline const char* runner_name(const ::testing::TestParamInfo<Runner>& info) {
+  switch (info.param) {
+    case Runner::Loop: return "Loop";
+    case Runner::Interp: return "Interp";
+    case Runner::Jit: return "Jit";
+  }
+  return "?";
+}
+
 // Segment descriptors for tests.
 constexpr uint64_t descriptor(uint32_t base, uint32_t limit, uint32_t access_flags) {
   // access_flags: bits 8..23 of the high dword (type, S, DPL, P, AVL, D/B, G),
@@ -103,38 +121,69 @@ inline constexpr uint32_t kFlatCode3 = 0xc0fa, kFlatData3 = 0xc0f2;
 class SystemMachine {
  public:
   static constexpr uint32_t kGdt = 0x4000, kTss = 0x5000, kIdt = 0x6000;
+  static constexpr uint32_t kRamBytes = 2u << 20;
 
-  SystemMachine() : m_flat(m_mem.base()) {
-    m_mem.map(0, 0x100000);
+ private:
+  // Storage first: the public references below are initialized from it.
+  Runner m_runner;
+  std::unique_ptr<::GuestMemory> m_space;   // Loop: the interpreter's guest_base
+  std::unique_ptr<mmu::PhysMemory> m_phys;  // exec::Cpu runners
+  std::unique_ptr<exec::Cpu> m_cpu;
+  CpuState m_local;
+  uint8_t* m_ram;
+  FlatMemory m_flat;
+
+  static exec::Engine engine_of(Runner r) {
+    return r == Runner::Jit ? exec::Engine::Jit : exec::Engine::Interp;
+  }
+
+ public:
+  explicit SystemMachine(Runner runner = Runner::Loop)
+      : m_runner(runner),
+        m_space(runner == Runner::Loop ? std::make_unique<::GuestMemory>() : nullptr),
+        m_phys(runner == Runner::Loop ? nullptr : std::make_unique<mmu::PhysMemory>(kRamBytes)),
+        m_cpu(runner == Runner::Loop ? nullptr : make_cpu(runner, *m_phys, bus)),
+        m_ram(m_space ? m_space->base() : m_phys->ram()),
+        m_flat(m_ram),
+        s(m_cpu ? m_cpu->state() : m_local) {
+    if (m_space) m_space->map(0, kRamBytes);
     env.state = &s;
-    env.guest_base = m_mem.base();
+    env.guest_base = m_ram;
     env.memory = &m_flat;
     env.bus = &bus;
   }
 
+  // The exceptions the CPU took (the Loop runner counts them).
+  bool counts_exceptions() const { return m_runner == Runner::Loop; }
+  // TLB flushes the CPU asked for (the Loop runner sees them on FlatMemory).
+  bool counts_flushes() const { return m_runner == Runner::Loop; }
+
   // --- memory
-  void put(uint32_t addr, const uint8_t* bytes, size_t n) { std::memcpy(m_mem.at(addr), bytes, n); }
+  void put(uint32_t addr, const uint8_t* bytes, size_t n) {
+    std::memcpy(m_ram + addr, bytes, n);
+    if (m_cpu) m_cpu->invalidate_code(addr, static_cast<uint32_t>(n));
+  }
   template <size_t N>
   void put(uint32_t addr, const uint8_t (&bytes)[N]) {
     put(addr, bytes, N);
   }
-  void store8(uint32_t a, uint8_t v) { *m_mem.at(a) = v; }
-  void store16(uint32_t a, uint16_t v) { std::memcpy(m_mem.at(a), &v, 2); }
-  void store32(uint32_t a, uint32_t v) { std::memcpy(m_mem.at(a), &v, 4); }
-  void store64(uint32_t a, uint64_t v) { std::memcpy(m_mem.at(a), &v, 8); }
+  void store8(uint32_t a, uint8_t v) { *(m_ram + a) = v; }
+  void store16(uint32_t a, uint16_t v) { std::memcpy((m_ram + a), &v, 2); }
+  void store32(uint32_t a, uint32_t v) { std::memcpy((m_ram + a), &v, 4); }
+  void store64(uint32_t a, uint64_t v) { std::memcpy((m_ram + a), &v, 8); }
   uint16_t load16(uint32_t a) const {
     uint16_t v;
-    std::memcpy(&v, m_mem.at(a), 2);
+    std::memcpy(&v, (m_ram + a), 2);
     return v;
   }
   uint32_t load32(uint32_t a) const {
     uint32_t v;
-    std::memcpy(&v, m_mem.at(a), 4);
+    std::memcpy(&v, (m_ram + a), 4);
     return v;
   }
   uint64_t load64(uint32_t a) const {
     uint64_t v;
-    std::memcpy(&v, m_mem.at(a), 8);
+    std::memcpy(&v, (m_ram + a), 8);
     return v;
   }
   FlatMemory& memory() { return m_flat; }
@@ -142,6 +191,7 @@ class SystemMachine {
   // --- setups
   // Real mode at 0000:0000-based segments, stack at 0000:8000, IVT at 0.
   void real_mode() {
+    if (m_cpu) m_cpu->reset();  // also flushes its TLB
     s = CpuState{};
     s.cr[0] = 0x10;
     for (auto& seg : s.seg) seg = SegmentCache{0, 0, 0xffff, 0x93};
@@ -159,6 +209,7 @@ class SystemMachine {
   // code0, 0x40 16-bit data0. IDT at kIdt (256 entries, none present).
   // Starts at CPL `cpl` (0 or 3) with ESP 0x8000, IF set.
   void protected_mode(unsigned cpl, uint32_t tss_limit = 0x67) {
+    if (m_cpu) m_cpu->reset();
     s = CpuState{};
     s.cr[0] = 0x11;
     set_gdt(1, descriptor(0, 0xfffff, kFlatCode0 | 0x8000));
@@ -201,15 +252,16 @@ class SystemMachine {
   // Runs from CS:EIP until HLT at CPL 0 (HLT elsewhere faults), a triple
   // fault, or a step limit. Exceptions go through deliver_event.
   Stop run(int max_blocks = 1000) {
+    if (m_cpu) return run_cpu();
     for (int i = 0; i < max_blocks; ++i) {
       TranslateRequest req;
       req.eip = s.eip;
       req.cs_base = s.seg[kCs].base;
       req.mode = mode();
       req.fetch = [this](uint32_t addr, uint8_t* out, uint32_t n) -> uint32_t {
-        if (addr >= 0x100000) return 0;
-        n = std::min<uint32_t>(n, 0x100000 - addr);
-        std::memcpy(out, m_mem.at(addr), n);
+        if (addr >= kRamBytes) return 0;
+        n = std::min<uint32_t>(n, kRamBytes - addr);
+        std::memcpy(out, m_ram + addr, n);
         return n;
       };
       const ir::Block block = translate_block(req);
@@ -238,15 +290,47 @@ class SystemMachine {
     return Stop::Steps;
   }
 
-  CpuState s;
-  ir::GuestEnv env;
   RecordingBus bus;
+  CpuState& s;
+  // The tests' own view for calling deliver_event directly (its memory is
+  // the same RAM; the Loop runner also runs on it).
+  ir::GuestEnv env;
   int exceptions = 0;
   uint8_t last_vector = 0;
 
  private:
-  ::GuestMemory m_mem;
-  FlatMemory m_flat;
+  static std::unique_ptr<exec::Cpu> make_cpu(Runner runner, mmu::PhysMemory& phys,
+                                             ir::SystemBus& bus) {
+    exec::CpuConfig c;
+    c.engine = engine_of(runner);
+    c.phys = &phys;
+    c.bus = &bus;
+    return std::make_unique<exec::Cpu>(c);
+  }
+
+  // exec::Cpu runs until HLT or a triple fault; a watchdog stops a guest
+  // that never gets there (the test then fails on Stop::Steps).
+  Stop run_cpu() {
+    // A CPU that halted stays halted until an interrupt; a test that runs
+    // again means "resume here": reset clears it, the state is put back.
+    const CpuState saved = s;
+    m_cpu->reset();
+    s = saved;
+    std::atomic<bool> done{false};
+    std::thread watchdog([&] {
+      for (int i = 0; i < 500 && !done.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (!done.load()) m_cpu->request_exit();
+    });
+    const exec::CpuExit e = m_cpu->run();
+    done = true;
+    watchdog.join();
+    switch (e.kind) {
+      case exec::ExitKind::Halt: return Stop::Halt;
+      case exec::ExitKind::Shutdown: return Stop::Shutdown;
+      default: return Stop::Steps;
+    }
+  }
 };
 
 }  // namespace dynemu::x86::test
