@@ -163,29 +163,19 @@ void IdeChannel::write_register(unsigned r, uint8_t value) {
   }
   // While the selected device is busy or moving data, the task file is its own.
   if (busy) return;
+  // Each register keeps its previous value for LBA48 (HOB).
+  auto latch = [value](uint8_t& now, uint8_t& previous) {
+    previous = now;
+    now = value;
+  };
   for (unsigned u = 0; u < 2; ++u) {
     TaskFile& t = regs(u);
     switch (r) {
-      case reg::kError:
-        t.hob_feature = t.feature;
-        t.feature = value;
-        break;
-      case reg::kNsector:
-        t.hob_nsector = t.nsector;
-        t.nsector = value;
-        break;
-      case reg::kSector:
-        t.hob_sector = t.sector;
-        t.sector = value;
-        break;
-      case reg::kLcyl:
-        t.hob_lcyl = t.lcyl;
-        t.lcyl = value;
-        break;
-      case reg::kHcyl:
-        t.hob_hcyl = t.hcyl;
-        t.hcyl = value;
-        break;
+      case reg::kError: latch(t.feature, t.hob_feature); break;
+      case reg::kNsector: latch(t.nsector, t.hob_nsector); break;
+      case reg::kSector: latch(t.sector, t.hob_sector); break;
+      case reg::kLcyl: latch(t.lcyl, t.hob_lcyl); break;
+      case reg::kHcyl: latch(t.hcyl, t.hob_hcyl); break;
       case reg::kSelect: t.select = value | kSelectObsolete; break;
     }
   }

@@ -68,6 +68,15 @@ struct DmaTest : ::testing::Test {
     ata(4, static_cast<uint8_t>(lba >> 8));
     ata(5, static_cast<uint8_t>(lba >> 16));
   }
+  void lba48(uint64_t lba, uint16_t count) {
+    ata(6, 0x40);
+    for (int base : {24, 0}) {  // the high (HOB) bytes first, then the low ones
+      ata(2, static_cast<uint8_t>(count >> (base ? 8 : 0)));
+      ata(3, static_cast<uint8_t>(lba >> base));
+      ata(4, static_cast<uint8_t>(lba >> (base + 8)));
+      ata(5, static_cast<uint8_t>(lba >> (base + 16)));
+    }
+  }
   std::vector<uint8_t> ram(uint32_t addr, uint32_t len) {
     std::vector<uint8_t> v(len);
     mem.read(addr, v.data(), len);
@@ -157,17 +166,8 @@ TEST_F(DmaTest, WriteDmaAndLba48) {
   prd(0, 0x50000, 3000, false);
   prd(1, 0x60000, 4096 - 3000, true);
   bm_setup(false);
-  // WRITE DMA EXT at LBA 1500.
-  ata(6, 0x40);
-  ata(2, 0);
-  ata(3, 0);
-  ata(4, 0);
-  ata(5, 0);
-  ata(2, 8);
-  ata(3, 1500 & 0xFF);
-  ata(4, 1500 >> 8);
-  ata(5, 0);
-  ata(7, 0x35);
+  lba48(1500, 8);
+  ata(7, 0x35);  // WRITE DMA EXT
   bm_start(false);
   EXPECT_EQ(bm_status(), 0x04);
   EXPECT_EQ(ata_status(), 0x50);
@@ -177,15 +177,8 @@ TEST_F(DmaTest, WriteDmaAndLba48) {
   prd(0, 0x70000, 4096, true);
   bm_stop();
   bm_setup(true);
-  ata(2, 0);
-  ata(3, 0);
-  ata(4, 0);
-  ata(5, 0);
-  ata(2, 8);
-  ata(3, 1500 & 0xFF);
-  ata(4, 1500 >> 8);
-  ata(5, 0);
-  ata(7, 0x25);
+  lba48(1500, 8);
+  ata(7, 0x25);  // READ DMA EXT
   bm_start(true);
   EXPECT_EQ(bm_status(), 0x04);
   EXPECT_EQ(ram(0x70000, 4096), data);
