@@ -253,11 +253,7 @@ TEST_F(AtaTest, MultipleModeBlocks) {
 
 TEST_F(AtaTest, ChsAddressingWithInitializedGeometry) {
   // Default geometry 16/63: C/H/S 1/2/3 = (1*16+2)*63+2 = 1136.
-  rig.select(0, 0x02);
-  rig.out8(2, 1);
-  rig.out8(3, 3);
-  rig.out8(4, 1);
-  rig.out8(5, 0);
+  rig.chs(1, 2, 3, 1);
   rig.command(0x20);
   ASSERT_EQ(rig.status(), kDataReady);
   EXPECT_EQ(rig.read_data(512), file.read(1136 * 512, 512));
@@ -272,17 +268,16 @@ TEST_F(AtaTest, ChsAddressingWithInitializedGeometry) {
   EXPECT_EQ(id[56], 17);
   EXPECT_EQ(id[54], kSectors / (4 * 17));
   // C/H/S 2/3/5 = (2*4+3)*17+4 = 191.
-  rig.select(0, 0x03);
-  rig.out8(2, 1);
-  rig.out8(3, 5);
-  rig.out8(4, 2);
-  rig.out8(5, 0);
+  rig.chs(2, 3, 5, 1);
   rig.command(0x20);
   ASSERT_EQ(rig.status(), kDataReady);
   EXPECT_EQ(rig.read_data(512), file.read(191 * 512, 512));
-  // Sector 0 does not exist in CHS.
-  rig.select(0, 0x00);
-  rig.out8(3, 0);
+  // Sector 0 does not exist in CHS, nor head 4 now.
+  rig.chs(0, 0, 0, 1);
+  rig.command(0x20);
+  EXPECT_EQ(rig.status(), kError);
+  EXPECT_EQ(rig.in8(1), 0x10);
+  rig.chs(0, 4, 1, 1);
   rig.command(0x20);
   EXPECT_EQ(rig.status(), kError);
   EXPECT_EQ(rig.in8(1), 0x10);

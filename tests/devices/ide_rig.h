@@ -122,6 +122,13 @@ struct IdeRig {
     out8(4, static_cast<uint8_t>(lba >> 8));
     out8(5, static_cast<uint8_t>(lba >> 16));
   }
+  void chs(unsigned cyl, unsigned head, unsigned sector, uint8_t count, unsigned unit = 0) {
+    select(unit, static_cast<uint8_t>(head & 0x0F));  // LBA bit clear
+    out8(2, count);
+    out8(3, static_cast<uint8_t>(sector));
+    out8(4, static_cast<uint8_t>(cyl));
+    out8(5, static_cast<uint8_t>(cyl >> 8));
+  }
   void lba48(uint64_t lba, uint16_t count, unsigned unit = 0) {
     select(unit, 0x40);
     out8(2, static_cast<uint8_t>(count >> 8));
