@@ -112,8 +112,7 @@ class BlockCache {
                       const std::vector<std::pair<uint32_t, uint32_t>>& aliases = {});
   // Drops every block (keeps the JIT): the physical memory map changed.
   void drop_all() { clear(); }
-  // Forgets every chaining link (software successors and JIT slots): what
-  // a linear address means changed (TLB flush in system mode).
+  // Forgets every chaining link (software successors and JIT slots).
   void unchain_all() { ++m_epoch; }
 
   // Drops every block whose guest code overlaps [addr, addr + len). Blocks
@@ -133,7 +132,15 @@ class BlockCache {
   // they were linked in; any change unlinks them all (unlink_jit_chains).
   std::vector<uint64_t*> jit_links;
   uint64_t jit_links_epoch = 0, jit_links_jit_epoch = 0;
+  // System mode: links whose target depends on the page mapping (see
+  // Cpu::Impl::link_jit_chain), unlinked alone on TLB flushes.
+  std::vector<uint64_t*> jit_cross_links;
+  void unlink_cross_page_chains() {
+    for (uint64_t* slot : jit_cross_links) *slot = 0;
+    jit_cross_links.clear();
+  }
   void unlink_jit_chains() {
+    unlink_cross_page_chains();
     for (uint64_t* slot : jit_links) *slot = 0;
     jit_links.clear();
     jit_links_epoch = m_epoch;

@@ -83,14 +83,17 @@ struct Cpu::Impl {
   // code from now on (until a flush or invalidation unlinks all). Only from
   // blocks that keep the key's mode, whose direct exits always lead to the
   // same block (as the software chaining in run()).
-  void link_jit_chain(CachedBlock* from, uint32_t slot, CachedBlock* to) {
+  // System mode: `cross` links (to another linear page, or to a block
+  // running into a second page) depend on the page mapping and are dropped
+  // on TLB flushes (BlockCache::unlink_cross_page_chains).
+  void link_jit_chain(CachedBlock* from, uint32_t slot, CachedBlock* to, bool cross = false) {
     if (!from->keeps_mode || !jit_code(to)) return;
     if (cache.jit_links_stale()) cache.unlink_jit_chains();
     if (from->jit_epoch != cache.jit->epoch() || !from->jit_code || !to->jit_body) return;
     uint64_t& link = from->jit_chain[slot];
     if (link) return;
     link = reinterpret_cast<uint64_t>(to->jit_body);
-    cache.jit_links.push_back(&link);
+    (cross ? cache.jit_cross_links : cache.jit_links).push_back(&link);
     ++stats.jit_links;
   }
 

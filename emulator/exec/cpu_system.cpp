@@ -11,6 +11,15 @@ namespace {
 
 constexpr uint32_t kPageMask = ~0xfffu;
 
+// A direct link from `from` to `to` that no TLB flush can make stale: the
+// target lies in the same linear page as the source, whose mapping was
+// checked when the chain was entered (a flush only happens in helpers of
+// blocks that are never chained from, so none happens inside a chain), and
+// does not run into a second page (whose mapping only lookups check).
+bool stable_link(const CachedBlock& from, const CachedBlock& to) {
+  return (from.key.linear() >> 12) == (to.key.linear() >> 12) && to.page2_linear == 0;
+}
+
 // INT3 and INTO leave through RaiseTrap with EIP after the instruction.
 x86::EventKind kind_of_exception(uint8_t vector) {
   return vector == 3 || vector == 4 ? x86::EventKind::SoftwareTrap : x86::EventKind::Exception;
@@ -152,12 +161,11 @@ CpuExit Cpu::Impl::run_system() {
       cache.drop_all();
       prev = nullptr;
     }
-    // A TLB flush may have changed what linear code addresses mean: chains
-    // (which skip the lookup) must go.
+    // A TLB flush may have changed what linear code addresses mean: links
+    // that depend on a mapping (see stable_link) must go.
     if (mmu->flush_count() != seen_flushes) {
       seen_flushes = mmu->flush_count();
-      cache.unchain_all();
-      prev = nullptr;
+      cache.unlink_cross_page_chains();
     }
     if (interrupt_pending()) {
       const int vector = config.bus->interrupt_acknowledge();
@@ -185,12 +193,13 @@ CpuExit Cpu::Impl::run_system() {
         prev = nullptr;
         continue;
       }
-      if (prev) {
+      if (prev && stable_link(*prev, *block)) {
         prev->succ[prev_slot] = block;
         prev->succ_epoch[prev_slot] = cache.epoch();
       }
     }
-    if (prev && config.engine == Engine::Jit && !log_exec) link_jit_chain(prev, prev_slot, block);
+    if (prev && config.engine == Engine::Jit && !log_exec)
+      link_jit_chain(prev, prev_slot, block, !stable_link(*prev, *block));
     if (log_exec)
       std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x phys=0x%08x insns=%u\n", block->key.eip,
                    block->key.cs_base, block->key.phys, block->ir.num_insns);
