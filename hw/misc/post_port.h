@@ -10,7 +10,8 @@ namespace dynemu::misc {
 
 // The POST code port 0x80 (a spare DMA page register on the PC): firmware
 // writes progress codes there, and OSes write to it as an I/O delay. It
-// keeps the last code and reads it back; the board may watch writes.
+// keeps the last code and reads it back, as the PIIX3's DMA page register
+// does (QEMU's dummy port reads 0xFF instead); the board may watch writes.
 class PostPort : public hw::Device, public hw::PortHandler {
  public:
   static constexpr uint16_t kPort = 0x80;
