@@ -156,9 +156,10 @@ class BlockCache {
   bool is_code_page(uint32_t page) const { return (m_code_pages[page >> 6] >> (page & 63)) & 1; }
 
  private:
-  static constexpr unsigned kJumpCacheBits = 12;
+  static constexpr unsigned kJumpCacheBits = 14;
   static size_t jump_index(const BlockKey& k) {
-    return (k.eip ^ (k.eip >> kJumpCacheBits) ^ k.mode) & ((1u << kJumpCacheBits) - 1);
+    return (k.eip ^ (k.eip >> kJumpCacheBits) ^ (k.phys >> 12) ^ k.mode) &
+           ((1u << kJumpCacheBits) - 1);
   }
   void remove(CachedBlock* block);
   template <typename F>

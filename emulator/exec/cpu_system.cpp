@@ -123,7 +123,7 @@ CachedBlock* Cpu::Impl::find_system_block(bool& shutdown) {
   const bool user = ir::mode_cpl(mode) == 3;
   const uint32_t linear = state.seg[x86::kCs].base + state.eip;
   uint32_t phys = 0, error = 0;
-  if (!mmu->translate(linear, mmu::Access::Exec, user, phys, error)) {
+  if (!mmu->translate_code(linear, user, phys, error)) {
     state.cr[2] = linear;
     shutdown = !deliver(14, x86::EventKind::Exception, error);
     return nullptr;
@@ -134,7 +134,7 @@ CachedBlock* Cpu::Impl::find_system_block(bool& shutdown) {
   if (block && block->page2_linear) {
     // Its second page must still be fetchable and map to the same code.
     uint32_t phys2 = 0;
-    if (!mmu->translate(block->page2_linear, mmu::Access::Exec, user, phys2, error) ||
+    if (!mmu->translate_code(block->page2_linear, user, phys2, error) ||
         (phys2 & kPageMask) != block->page2_phys)
       block = nullptr;
   }

@@ -53,6 +53,16 @@ class Mmu final : public ir::SystemMemory {
   // Translates `linear` for an access, filling the TLB. On a fault returns
   // false with the #PF error code in `error` (nothing raised).
   bool translate(uint32_t linear, Access access, bool user, uint32_t& phys, uint32_t& error);
+  // translate(linear, Exec, ...) with the TLB hit inline (the CPU loop's
+  // block lookup).
+  bool translate_code(uint32_t linear, bool user, uint32_t& phys, uint32_t& error) {
+    const ir::TlbEntry& e = m_tlb[user ? 1 : 0][(linear >> 12) & (ir::kTlbEntries - 1)];
+    if ((e.exec & ~ir::kTlbSlow) == (linear & ~0xfffu)) {
+      phys = e.phys | (linear & 0xfff);
+      return true;
+    }
+    return translate(linear, Access::Exec, user, phys, error);
+  }
 
   // Slow paths of IR loads and stores (size 1, 2, 4, 8). A fault raises
   // into env (load returns 0, store writes nothing).
