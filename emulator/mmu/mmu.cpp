@@ -44,6 +44,8 @@ void Mmu::flush_tlb(bool global_too) {
   for (auto& set : m_tlb)
     for (ir::TlbEntry& e : set)
       if (global_too || !(e.flags & kTlbGlobal)) invalidate(e);
+  // Global large entries may survive: keep their regions marked.
+  if (global_too) m_large_regions.reset();
   ++m_flush_count;
 }
 
@@ -58,6 +60,11 @@ void Mmu::flush_tlb_page(uint32_t linear) {
     }
   }
   // INVLPG in a 4 MiB page drops all of that page's 4 KiB entries.
+  if (!m_large_regions.test(linear >> 22)) {
+    if (was_code) ++m_flush_count;
+    return;
+  }
+  m_large_regions.reset(linear >> 22);
   for (auto& set : m_tlb)
     for (ir::TlbEntry& e : set)
       if ((e.flags & kTlbLarge) && e.read != ir::kTlbInvalid && (e.read >> 22) == (linear >> 22)) {
@@ -176,6 +183,7 @@ ir::TlbEntry* Mmu::lookup(uint32_t linear, Access access, bool user, uint32_t& e
   ir::TlbEntry fresh;
   if (!walk(linear, access == Access::Write, user, fresh, error)) return nullptr;
   if (access == Access::Exec || was_code) fresh.exec = fresh.read;
+  if (fresh.flags & kTlbLarge) m_large_regions.set(linear >> 22);
   e = fresh;
   return &e;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 
 #include "emulator/ir/helper.h"
@@ -100,6 +101,9 @@ class Mmu final : public ir::SystemMemory {
   const uint64_t* m_code_pages = nullptr;
   uint64_t m_generation = 0;
   uint64_t m_flush_count = 0;
+  // 4 MiB regions (linear >> 22) with entries from a large page in the TLB:
+  // INVLPG scans the TLB for the rest of the large page only there.
+  std::bitset<1024> m_large_regions;
 };
 
 // Entry points of the engines' slow paths (plain functions for the JIT's
