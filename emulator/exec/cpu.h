@@ -110,6 +110,7 @@ class Cpu {
 
   // Guest memory in [addr, addr+len) changed behind the CPU's back (mmap over
   // code, read() into a code page, munmap): drop translations of it.
+  // System mode: physical addresses (PhysMemory::write already does this).
   void invalidate_code(uint32_t addr, uint32_t len);
 
   // Async-signal-safe and thread-safe: makes run() return ExitKind::Request promptly.
