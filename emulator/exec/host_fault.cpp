@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "emulator/backend/x64/jit.h"
 #include "emulator/exec/cpu.h"
 
 namespace dynemu::exec {
@@ -43,6 +44,9 @@ void on_host_fault(int sig, siginfo_t* info, void* context) {
       trap->fault_addr = static_cast<uint32_t>(host - base);
       trap->error_code = (host_err & 0x2) | 0x4 | (protection ? 0x1 : 0);
       trap->signal = sig;
+      // Compiled x87 code may hold the guest's x87 registers in the host
+      // unit: the kernel saved them in this signal's context.
+      backend::x64::recover_x87_after_fault(uc->uc_mcontext.fpregs);
       trap->armed = HostFaultTrap::kOff;
       siglongjmp(trap->guest_jmp, 1);
     }

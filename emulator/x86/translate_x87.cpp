@@ -25,22 +25,8 @@ namespace {
 using fpu::X87Form;
 using fpu::X87ImageFormat;
 
-uint64_t x87_helper(ir::GuestEnv& env, uint64_t insn, uint64_t eip, uint64_t ea, uint64_t) {
-  const uint32_t r = fpu::x87_execute(*env.state, uint32_t(insn), uint32_t(eip), uint32_t(ea));
-  switch (r) {
-    case fpu::kX87Done: return 0;
-    case fpu::kX87NoStore: return 1;
-    case fpu::kX87RaiseGp: env.raise(13, 0); return 0;
-    default: env.raise(uint8_t(r)); return 0;  // #MF, #UD
-  }
-}
-
-// Two registrations of the same function so that only FCMOVcc and
-// FCOMI/FUCOMI(P) tell the optimizer they touch the lazy flags.
-constexpr uint16_t kX87Effects = ir::kReadsState | ir::kWritesState | ir::kMayRaise;
-inline constexpr ir::HelperInfo kX87Helper{"x87", &x87_helper, ir::Type::I32, 3, kX87Effects};
-inline constexpr ir::HelperInfo kX87FlagsHelper{"x87_eflags", &x87_helper, ir::Type::I32, 3,
-                                                kX87Effects | ir::kReadsCc | ir::kWritesCc};
+using fpu::kX87FlagsHelper;
+using fpu::kX87Helper;
 
 constexpr uint32_t kOperandOffset = offsetof(CpuState, fpu) + offsetof(FpuState, operand);
 

@@ -290,6 +290,52 @@ TEST_P(BackendExec, EndlessChainedLoopSeesExitRequest) {
   EXPECT_GE(cpu->state().gpr[kEax], 100000u);
 }
 
+// x87 code runs inline with the guest's x87 registers resident in the host
+// unit (emit_x87.cpp); a host fault in the middle of such a run must still
+// leave the x87 state as after the previous instruction, as the interpreter
+// does. Real translator, real x87 code.
+TEST_P(BackendExec, X87StateIsPreciseAtAHostFault) {
+  // fld1; fldpi; fld dword [eax]; fmul st, st(1); fstp dword [ebx]; int 0x80
+  static const uint8_t kCode[] = {0xd9, 0xe8, 0xd9, 0xeb, 0xd9, 0x00,
+                                  0xd8, 0xc9, 0xd9, 0x1b, 0xcd, 0x80};
+  auto run_on = [&](Engine engine, uint32_t eax, uint32_t ebx, x86::CpuState& out) {
+    GuestMemory m;
+    m.map(0x1000, 0x4000);
+    std::memcpy(m.at(0x1000), kCode, sizeof kCode);
+    std::memcpy(m.at(0x2000), "\0\0\x40\x40", 4);  // 3.0f
+    CpuConfig config;
+    config.engine = engine;
+    config.guest_base = m.base();
+    Cpu c(config);
+    auto& s = c.state();
+    s.seg[x86::kCs].flags = 1u << 14;
+    s.seg[x86::kSs].flags = 1u << 14;
+    s.cr[0] = 1;
+    s.eip = 0x1000;
+    s.gpr[kEax] = eax;
+    s.gpr[kEbx] = ebx;
+    const CpuExit e = c.run();
+    out = s;
+    return e;
+  };
+  struct Case {
+    uint32_t eax, ebx, fault_eip;  // fault_eip 0: runs to the syscall
+  };
+  for (const Case k : {Case{0x00900000, 0x3000, 0x1004}, Case{0x2000, 0x00900000, 0x1008},
+                       Case{0x2000, 0x3000, 0}}) {
+    x86::CpuState got, want;
+    const CpuExit e = run_on(GetParam(), k.eax, k.ebx, got);
+    const CpuExit r = run_on(Engine::Interp, k.eax, k.ebx, want);
+    EXPECT_EQ(e.kind, r.kind);
+    EXPECT_EQ(e.kind, k.fault_eip ? ExitKind::Exception : ExitKind::Syscall);
+    EXPECT_EQ(got.eip, k.fault_eip ? k.fault_eip : 0x100cu);
+    EXPECT_EQ(got.eip, want.eip);
+    EXPECT_EQ(std::memcmp(&got.fpu, &want.fpu, x86::FpuState::kImageSize), 0)
+        << "x87 state differs, fault at " << k.fault_eip;
+    EXPECT_EQ(got.fpu.top(), want.fpu.top());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, BackendExec, ::testing::Values(Engine::Jit, Engine::Compare),
                          [](const auto& info) {
                            return info.param == Engine::Jit ? std::string("Jit")

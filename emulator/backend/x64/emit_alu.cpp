@@ -51,13 +51,10 @@ uint32_t field_mask(uint64_t imm) {
 
 }  // namespace
 
-// Constants emit nothing: every use loads the immediate (Emitter::load32).
-void emit_Const32(Emitter& e, const ir::Inst& i) {
-  e.note_const(i.dst, static_cast<uint32_t>(i.imm));
-}
-void emit_Const64(Emitter& e, const ir::Inst& i) {
-  e.note_const(i.dst, i.imm);
-}
+// Constants emit nothing: Emitter::emit_block notes them and every use
+// loads the immediate (Emitter::load32).
+void emit_Const32(Emitter&, const ir::Inst&) {}
+void emit_Const64(Emitter&, const ir::Inst&) {}
 
 void emit_Extract(Emitter& e, const ir::Inst& i) {
   const unsigned lsb = i.imm & 0xff;

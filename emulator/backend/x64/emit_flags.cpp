@@ -65,12 +65,14 @@ void emit_GetCcSrc2(Emitter& e, const ir::Inst& i) {
 }
 
 void emit_Eflags(Emitter& e, const ir::Inst& i) {
+  e.x87_settle();
   e.mov(rdi, rbx);
   e.call_fn(reinterpret_cast<const void*>(&jit_read_eflags));
   e.mov(eax, eax);  // SysV leaves the upper half of rax undefined
   e.store32(i.dst, eax);
 }
 void emit_Cond(Emitter& e, const ir::Inst& i) {
+  e.x87_settle();
   e.lea(rdi, ptr[rbx + kCc]);
   e.mov(esi, static_cast<uint32_t>(i.imm));
   e.call_fn(reinterpret_cast<const void*>(&jit_eval_cond));

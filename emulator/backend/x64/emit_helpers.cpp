@@ -37,6 +37,7 @@ extern "C" bool jit_divide(ir::GuestEnv* env, uint64_t dividend, uint32_t diviso
 }
 
 void divide(Emitter& e, const ir::Inst& i, bool is_signed) {
+  e.x87_settle();
   e.mov(rdi, r13);
   e.load64(rsi, i.args[0]);
   e.load32(edx, i.args[1]);
@@ -61,6 +62,11 @@ void emit_DivS(Emitter& e, const ir::Inst& i) {
 }
 
 void emit_Call(Emitter& e, const ir::Inst& i) {
+  if (e.m_x87_fast && e.x87_inlinable(i)) {
+    e.x87_emit_inline(i);
+    return;
+  }
+  e.x87_settle();
   e.mov(rdi, r13);
   e.load64(rsi, i.args[0]);
   e.load64(rdx, i.args[1]);
@@ -76,6 +82,8 @@ void emit_Call(Emitter& e, const ir::Inst& i) {
   }
   // As the interpreter: any helper may have raised.
   check_raised(e);
+  // It may have changed CR0 or the x87 control word (FLDCW, FNINIT...).
+  if (e.m_x87_fast && (i.helper->effects & ir::kWritesState)) e.x87_recheck();
 }
 
 }  // namespace dynemu::backend::x64

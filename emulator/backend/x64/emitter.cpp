@@ -46,6 +46,11 @@ void Emitter::store64(ir::Value v, const Xbyak::Reg64& r) {
 }
 
 void Emitter::call_fn(const void* fn) {
+  // Any C call: what the block caches in registers is written back before
+  // and reloaded after (a call on a conditional path leaves the code after
+  // it as it found it).
+  const bool x87 = m_x87_resident;
+  if (x87) x87_save_code();
   m_ra.for_live_caller_saved(m_pos, m_cur_dst, [&](uint16_t t, unsigned p) {
     mov(qword[r14 + 8 * t], Xbyak::Reg64(RegAlloc::host_index(p)));
   });
@@ -54,14 +59,21 @@ void Emitter::call_fn(const void* fn) {
   m_ra.for_live_caller_saved(m_pos, m_cur_dst, [&](uint16_t t, unsigned p) {
     mov(Xbyak::Reg64(RegAlloc::host_index(p)), qword[r14 + 8 * t]);
   });
+  if (x87) x87_load_code(rcx, rdx);  // rax: the result
 }
 
 void Emitter::leave(uint64_t exit_code) {
+  if (m_x87_resident) x87_save_code();
   mov(rax, exit_code);
   jmp(*m_epilogue, T_NEAR);
 }
 
 void Emitter::leave_direct(uint32_t slot) {
+  const bool x87 = m_x87_resident;
+  if (x87) {
+    x87_save_code();
+    m_x87_resident = false;
+  }
   if (m_chain_slots) {
     Xbyak::Label no_chain;
     // A store of this block rewrote it: exec must not follow its chain.
@@ -80,26 +92,36 @@ void Emitter::leave_direct(uint32_t slot) {
     L(no_chain);
   }
   leave(encode_exit(interp::ExitKind::Direct, slot));
+  m_x87_resident = x87;
 }
 
 void Emitter::emit_block(const ir::Block& block) {
-  m_may_have_stored = false;
+  // Constants, known everywhere (SSA): uses load immediates.
   m_is_const.assign(block.temp_types.size(), 0);
   m_const.assign(block.temp_types.size(), 0);
-  m_ra.begin(block);
+  for (const ir::Inst& inst : block.insts)
+    if (inst.op == ir::Opcode::Const32 || inst.op == ir::Opcode::Const64)
+      note_const(inst.dst,
+                 inst.op == ir::Opcode::Const32 ? static_cast<uint32_t>(inst.imm) : inst.imm);
+  bool has_fast = false;
+  for (const ir::Inst& inst : block.insts) has_fast = has_fast || x87_inlinable(inst);
+
   Xbyak::Label epilogue;
+  std::map<uint32_t, Xbyak::Label> slow_at;
   m_epilogue = &epilogue;
-  // Prologue: six callee-saved pushes + return address = 56 bytes, so one
-  // more 8-byte slot aligns rsp to 16 for helper calls.
+  m_slow_at = &slow_at;
+  // Prologue: six callee-saved pushes + return address = 56 bytes, so the
+  // frame (kFrameBytes, 8 mod 16) aligns rsp to 16 for helper calls.
   push(rbx);
   push(rbp);
   push(r12);
   push(r13);
   push(r14);
   push(r15);
-  sub(rsp, 8);
+  sub(rsp, kFrameBytes);
   mov(r13, rdi);
   mov(r14, rsi);
+  mov(qword[rsp + kFrameX87Slot], rdx);
   mov(rbx, qword[r13 + offsetof(ir::GuestEnv, state)]);
   mov(r12, qword[r13 + offsetof(ir::GuestEnv, guest_base)]);
   // Chained blocks enter here, with the registers above already set.
@@ -108,12 +130,41 @@ void Emitter::emit_block(const ir::Block& block) {
     mov(rax, m_tag);
     mov(qword[r14 - 16], rax);
   }
+  if (has_fast) {
+    x87_check(slow_at[0]);
+    emit_version(block, true);
+  }
+  emit_version(block, false);
+  // A verified block ends with a terminator, which leaves; nothing falls here.
+  L(epilogue);
+  add(rsp, kFrameBytes);
+  pop(r15);
+  pop(r14);
+  pop(r13);
+  pop(r12);
+  pop(rbp);
+  pop(rbx);
+  ret();
+  m_slow_at = nullptr;
+}
+
+void Emitter::emit_version(const ir::Block& block, bool fast) {
+  m_x87_fast = fast;
+  m_x87_resident = false;
+  m_may_have_stored = false;
+  m_ra.begin(block);
   for (m_pos = 0; m_pos < block.insts.size(); ++m_pos) {
     const ir::Inst& inst = block.insts[m_pos];
+    // The fast version may continue here in this one (same allocation).
+    if (!fast) {
+      if (auto it = m_slow_at->find(m_pos); it != m_slow_at->end()) L(it->second);
+    }
     const RegAlloc::Spill spill = m_ra.before(m_pos, inst);
     if (spill.temp != ir::Value::kNone)
       mov(qword[r14 + 8 * spill.temp], Xbyak::Reg64(RegAlloc::host_index(spill.reg)));
     m_cur_dst = inst.dst.id;
+    const bool x87_image = fast && x87_state_overlaps(inst);
+    if (x87_image) x87_settle();
     switch (inst.op) {
 #define OPCODE(id, name, res, a0, a1, a2, a3, imm, fx) \
   case ir::Opcode::id:                                 \
@@ -123,21 +174,12 @@ void Emitter::emit_block(const ir::Block& block) {
 #undef OPCODE
       default: break;
     }
+    if (x87_image && (ir::op_info(inst.op).effects & ir::kWritesState)) x87_recheck();
     const uint16_t fx = ir::op_info(inst.op).effects;
     if ((fx & ir::kWritesMem) &&
         (inst.op != ir::Opcode::Call || (inst.helper->effects & ir::kWritesMem)))
       m_may_have_stored = true;
   }
-  // A verified block ends with a terminator, which leaves; nothing falls here.
-  L(epilogue);
-  add(rsp, 8);
-  pop(r15);
-  pop(r14);
-  pop(r13);
-  pop(r12);
-  pop(rbp);
-  pop(rbx);
-  ret();
 }
 
 }  // namespace dynemu::backend::x64

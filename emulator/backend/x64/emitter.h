@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include <xbyak/xbyak.h>
@@ -26,7 +27,9 @@ constexpr uint64_t encode_exit(interp::ExitKind kind, uint32_t slot = 0) {
 //   lives in its temps slot. Code outside load/store helpers below must not
 //   touch these (emit_softmmu included).
 //   rax, rcx, rdx, rsi, rdi, r8 are scratch within one op.
-// Entry: uint64_t fn(ir::GuestEnv* env, uint64_t* temps).
+// Entry: uint64_t fn(ir::GuestEnv* env, uint64_t* temps, x86::FpuState** x87_slot).
+// Frame (rsp, 16-byte aligned, shared by chained blocks): [rsp+0..15]
+// scratch for x87 saves, [rsp+16] x87_slot.
 class Emitter : public Xbyak::CodeGenerator {
  public:
   explicit Emitter(size_t max_size);
@@ -79,6 +82,25 @@ class Emitter : public Xbyak::CodeGenerator {
   std::vector<uint8_t> m_is_const;
   std::vector<uint64_t> m_const;
 
+  // x87 inline (emit_x87.cpp). A block with inlinable x87 helper calls is
+  // emitted twice: a fast version that runs them inline with the x87 state
+  // resident in the host unit, and the helper-only version, entered when
+  // the fast version's conditions fail (at entry, or at m_slow_at positions).
+  static constexpr uint32_t kFramePtrs = 0, kFrameX87Slot = 16, kFrameBytes = 40;
+  bool m_x87_fast = false;      // emitting the fast version
+  bool m_x87_resident = false;  // here the guest x87 state is in the host unit
+  std::map<uint32_t, Xbyak::Label>* m_slow_at = nullptr;
+  bool x87_inlinable(const ir::Inst& i) const;
+  void x87_emit_inline(const ir::Inst& i);
+  // Saves a resident x87 state (FNSAVE); the code after is not resident.
+  void x87_settle();
+  // Fast version: the conditions again after an op that may change them.
+  void x87_recheck();
+  bool x87_state_overlaps(const ir::Inst& i) const;
+  void x87_check(Xbyak::Label& slow);
+  void x87_save_code();  // uses rax only
+  void x87_load_code(const Xbyak::Reg64& s0, const Xbyak::Reg64& s1);
+
   // EIP store and guest state offsets.
   static constexpr uint32_t kEipOff = offsetof(x86::CpuState, eip);
   // Whether an earlier op of the block may have stored to guest memory (an
@@ -86,6 +108,7 @@ class Emitter : public Xbyak::CodeGenerator {
   bool m_may_have_stored = false;
 
  private:
+  void emit_version(const ir::Block& block, bool fast);
   Xbyak::Label* m_epilogue = nullptr;
   RegAlloc m_ra;
   uint32_t m_pos = 0;                     // index of the instruction being emitted

@@ -1,13 +1,34 @@
 #include "emulator/backend/x64/jit.h"
 
+#include <cstring>
+
 #include "emulator/backend/x64/emitter.h"
+#include "emulator/x86/fpu/fpu_env.h"
 
 namespace dynemu::backend::x64 {
 
 namespace {
+thread_local x86::FpuState* t_x87_resident = nullptr;
 // Scratch buffer per block; a block whose code exceeds it stays interpreted.
 constexpr size_t kMaxBlockBytes = 1u << 20;
 }  // namespace
+
+x86::FpuState*& x87_resident_state() {
+  return t_x87_resident;
+}
+
+void recover_x87_after_fault(const void* host_fxsave) {
+  x86::FpuState* f = t_x87_resident;
+  if (!f || !host_fxsave) return;
+  t_x87_resident = nullptr;
+  // The guest's pointers (bytes 12..25 of the image) are the compiled
+  // code's, not the host unit's.
+  auto* image = reinterpret_cast<uint8_t*>(f);
+  uint8_t pointers[14];
+  std::memcpy(pointers, image + 12, sizeof pointers);
+  x86::fpu::load_fxsave(*f, static_cast<const uint8_t*>(host_fxsave));
+  std::memcpy(image + 12, pointers, sizeof pointers);
+}
 
 Jit::Jit(size_t cache_bytes)
     : m_cache(cache_bytes), m_emitter(std::make_unique<Emitter>(kMaxBlockBytes)) {}

@@ -10,8 +10,19 @@
 
 namespace dynemu::backend::x64 {
 
-// Compiled host code of one block: uint64_t fn(GuestEnv*, uint64_t* temps).
-using BlockFn = uint64_t (*)(ir::GuestEnv* env, uint64_t* temps);
+// Compiled host code of one block; x87_slot is x87_resident_state().
+using BlockFn = uint64_t (*)(ir::GuestEnv* env, uint64_t* temps, x86::FpuState** x87_slot);
+
+// The guest x87 state that compiled code on this thread holds in the host's
+// x87 unit right now (emit_x87.cpp), or null. Thread-local because the host
+// fault handler must find it: a mutable global the OS forces on us.
+x86::FpuState*& x87_resident_state();
+
+// For the host fault handler (exec/host_fault.cpp), before it leaves
+// compiled code by siglongjmp: if this thread's compiled code held a guest
+// x87 state in the host unit, moves it from the signal context's FXSAVE
+// image (ucontext fpregs) into the guest state. Async-signal-safe.
+void recover_x87_after_fault(const void* host_fxsave);
 
 struct JitStats {
   uint64_t blocks_compiled = 0;
@@ -52,7 +63,7 @@ class Jit {
   // Runs compiled code. `temps` holds at least block.temp_types.size()
   // values. Host faults on guest memory are the caller's (as interp::run).
   static interp::BlockExit run(BlockFn fn, ir::GuestEnv& env, uint64_t* temps) {
-    const uint64_t r = fn(&env, temps);
+    const uint64_t r = fn(&env, temps, &x87_resident_state());
     return {static_cast<interp::ExitKind>(r & 0xff), static_cast<uint32_t>(r >> 32)};
   }
 

@@ -128,4 +128,14 @@ uint32_t x87_execute(CpuState& cpu, uint32_t packed_insn, uint32_t eip, uint32_t
   return outcome;
 }
 
+uint64_t x87_helper(ir::GuestEnv& env, uint64_t insn, uint64_t eip, uint64_t ea, uint64_t) {
+  const uint32_t r = x87_execute(*env.state, uint32_t(insn), uint32_t(eip), uint32_t(ea));
+  switch (r) {
+    case kX87Done: return 0;
+    case kX87NoStore: return 1;
+    case kX87RaiseGp: env.raise(13, 0); return 0;
+    default: env.raise(uint8_t(r)); return 0;  // #MF, #UD, #NM
+  }
+}
+
 }  // namespace dynemu::x86::fpu

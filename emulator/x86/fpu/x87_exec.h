@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "emulator/ir/helper.h"
+#include "emulator/ir/opcodes.h"
 #include "emulator/x86/cpu_state.h"
 #include "emulator/x86/fpu/x87_forms.h"
 
@@ -42,6 +44,18 @@ enum X87Outcome : uint32_t {
 // FCMOVcc reads and FCOMI writes the guest EFLAGS through read_eflags /
 // write_eflags; FNSTSW AX writes AX.
 uint32_t x87_execute(CpuState& cpu, uint32_t packed_insn, uint32_t eip, uint32_t ea);
+
+// The IR helper for one x87 instruction: (X87Insn::pack(), eip, ea) ->
+// 0, or 1 when an unmasked exception suppressed the operand store; #UD,
+// #NM, #MF and #GP are raised into env. Two registrations of the same
+// function so that only FCMOVcc and FCOMI/FUCOMI(P) tell the optimizer they
+// touch the lazy flags. The x64 JIT runs the common forms inline
+// (emulator/backend/x64/emit_x87.cpp) and recognizes calls by these.
+uint64_t x87_helper(ir::GuestEnv& env, uint64_t insn, uint64_t eip, uint64_t ea, uint64_t);
+inline constexpr uint16_t kX87Effects = ir::kReadsState | ir::kWritesState | ir::kMayRaise;
+inline constexpr ir::HelperInfo kX87Helper{"x87", &x87_helper, ir::Type::I32, 3, kX87Effects};
+inline constexpr ir::HelperInfo kX87FlagsHelper{"x87_eflags", &x87_helper, ir::Type::I32, 3,
+                                                kX87Effects | ir::kReadsCc | ir::kWritesCc};
 
 // CR0 bits that make x87 instructions fault (SDM vol. 3, 2.5, table 2-2).
 inline constexpr uint32_t kCr0Mp = 1u << 1, kCr0Em = 1u << 2, kCr0Ts = 1u << 3;
