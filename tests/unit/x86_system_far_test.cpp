@@ -285,6 +285,75 @@ TEST_P(X86SystemFar, IretToVirtual8086AndInterruptBackToCpl0) {
   }
 }
 
+TEST_P(X86SystemFar, RepInswAndRepOutsb) {
+  // mov $0x3000,%edi; mov $4,%ecx; mov $0x1f0,%dx; cld; rep insw;
+  // mov $0x3000,%esi; mov $3,%ecx; rep outsb; hlt
+  static constexpr uint8_t k_string_io[] = {0xbf, 0x00, 0x30, 0x00, 0x00, 0xb9, 0x04, 0x00,
+                                            0x00, 0x00, 0x66, 0xba, 0xf0, 0x01, 0xfc, 0x66,
+                                            0xf3, 0x6d, 0xbe, 0x00, 0x30, 0x00, 0x00, 0xb9,
+                                            0x03, 0x00, 0x00, 0x00, 0xf3, 0x6e, 0xf4};
+  SystemMachine m(GetParam());
+  m.protected_mode(0);
+  m.put(0x1000, k_string_io);
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.bus.reads.size(), 4u);
+  for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(m.load16(0x3000 + 2 * i), 0x5678u);
+  EXPECT_EQ(m.s.gpr[kEdi], 0x3008u);
+  EXPECT_EQ(m.s.gpr[kEsi], 0x3003u);
+  EXPECT_EQ(m.s.gpr[kEcx], 0u);
+  ASSERT_EQ(m.bus.writes.size(), 3u);
+  EXPECT_EQ(m.bus.writes[0].value, 0x78u);
+  EXPECT_EQ(m.bus.writes[1].value, 0x56u);
+  EXPECT_EQ(m.bus.writes[2].port, 0x1f0);
+  EXPECT_EQ(m.bus.writes[2].size, 1u);
+}
+
+TEST_P(X86SystemFar, LtrMarksBusyLldtAndStrSldtRead) {
+  // mov $0x30,%ax; ltr %ax; str %bx; mov $0x50,%ax; lldt %ax; sldt %si; mov $0x30,%ax; ltr %ax; hlt
+  static constexpr uint8_t k_ltr[] = {0x66, 0xb8, 0x30, 0x00, 0x0f, 0x00, 0xd8, 0x66, 0x0f, 0x00,
+                                      0xcb, 0x66, 0xb8, 0x50, 0x00, 0x0f, 0x00, 0xd0, 0x66, 0x0f,
+                                      0x00, 0xc6, 0x66, 0xb8, 0x30, 0x00, 0x0f, 0x00, 0xd8, 0xf4};
+  SystemMachine m(GetParam());
+  m.protected_mode(0);
+  m.set_gdt(6, descriptor(0x5800, 0x67, 0x89));   // available 32-bit TSS
+  m.set_gdt(10, descriptor(0x7000, 0x1f, 0x82));  // LDT
+  m.set_idt(13, gate(0x08, 0x3100, kIntGate32, 0));
+  m.put(0x3100, k_hlt);
+  m.put(0x1000, k_ltr);
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.tr.selector, 0x30u);
+  EXPECT_EQ(m.s.tr.base, 0x5800u);
+  EXPECT_EQ((m.load64(SystemMachine::kGdt + 6 * 8) >> 40) & 0xf, 11u) << "LTR marked it busy";
+  EXPECT_EQ(m.s.gpr[kEbx] & 0xffff, 0x30u);
+  EXPECT_EQ(m.s.ldtr.base, 0x7000u);
+  EXPECT_EQ(m.s.ldtr.limit, 0x1fu);
+  EXPECT_EQ(m.s.gpr[kEsi] & 0xffff, 0x50u);
+  EXPECT_EQ(m.s.eip, 0x3101u) << "LTR of a busy TSS is #GP";
+  EXPECT_EQ(m.load32(m.s.gpr[kEsp]), 0x30u);
+  EXPECT_EQ(m.load32(m.s.gpr[kEsp] + 4), 0x101au);
+}
+
+TEST_P(X86SystemFar, RealModeFarCallAndRetf) {
+  // .code16 at 0x1000: lcall $0x0200,$0; mov $0x1111,%bx; hlt
+  static constexpr uint8_t k_call[] = {0x9a, 0x00, 0x00, 0x00, 0x02, 0xbb, 0x11, 0x11, 0xf4};
+  // .code16: mov $0x2222,%cx; lret
+  static constexpr uint8_t k_far_fn[] = {0xb9, 0x22, 0x22, 0xcb};
+  SystemMachine m(GetParam());
+  m.real_mode();
+  m.put(0x1000, k_call);
+  m.put(0x2000, k_far_fn);
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.gpr[kEbx] & 0xffff, 0x1111u);
+  EXPECT_EQ(m.s.gpr[kEcx] & 0xffff, 0x2222u);
+  EXPECT_EQ(m.s.gpr[kEsp], 0x8000u);
+  EXPECT_EQ(m.s.eip, 0x1009u);
+  EXPECT_EQ(m.load16(0x8000 - 4), 0x1005u);
+  EXPECT_EQ(m.load16(0x8000 - 2), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Runners, X86SystemFar,
                          ::testing::Values(Runner::Loop, Runner::Interp, Runner::Jit), runner_name);
 
