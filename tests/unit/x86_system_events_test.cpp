@@ -257,6 +257,30 @@ TEST_P(X86SystemEvents, CallToTssNestsAndIretReturns) {
   EXPECT_EQ((m.load64(SystemMachine::kGdt + 5 * 8) >> 40) & 0xf, 11u) << "old TSS still busy";
 }
 
+TEST_P(X86SystemEvents, FaultLoadingTheNewTaskIsTheNewTasks) {
+  // ljmp $0x30,$0
+  static constexpr uint8_t k_jmp_task[] = {0xea, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00};
+  SystemMachine m(GetParam());
+  m.protected_mode(0);
+  constexpr uint32_t kTss2 = 0x5800;
+  m.set_gdt(6, descriptor(kTss2, 0x67, 0x89));
+  m.store32(kTss2 + 0x20, 0x3500);  // EIP
+  m.store32(kTss2 + 0x24, 0x2);
+  m.store32(kTss2 + 0x38, 0x7000);  // ESP
+  m.store32(kTss2 + 0x50, 0x10);    // SS; CS stays null: #TS(0) in the new task
+  m.set_idt(10, gate(0x08, 0x3600, kIntGate32, 0));
+  m.put(0x1000, k_jmp_task);
+  m.put(0x3600, k_hlt);
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.tr.selector, 0x30u);
+  EXPECT_EQ(m.s.eip, 0x3601u);
+  EXPECT_EQ(m.s.gpr[kEsp], 0x7000u - 16);
+  EXPECT_EQ(m.load32(0x7000 - 16), 0u) << "#TS(0)";
+  EXPECT_EQ(m.load32(0x7000 - 12), 0x3500u) << "the new task's first instruction";
+  EXPECT_EQ((m.load64(SystemMachine::kGdt + 5 * 8) >> 40) & 0xf, 9u) << "JMP freed the old TSS";
+}
+
 INSTANTIATE_TEST_SUITE_P(Runners, X86SystemEvents,
                          ::testing::Values(Runner::Loop, Runner::Interp, Runner::Jit), runner_name);
 

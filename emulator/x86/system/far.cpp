@@ -5,6 +5,7 @@
 #include "emulator/ir/opcodes.h"
 #include "emulator/x86/lazy_flags.h"
 #include "emulator/x86/system/descriptors.h"
+#include "emulator/x86/system/events.h"
 #include "emulator/x86/system/stack.h"
 #include "emulator/x86/system/task.h"
 
@@ -18,9 +19,19 @@ uint32_t sel_error(uint16_t sel) {
 }
 
 // Raises a failed Status into the env; returns the helper's result.
-uint64_t finish(GuestEnv& env, const Status& st) {
-  if (st.ok()) return env.state->eip;
+// Raises a failed Status into the env; returns the helper's result. A
+// fault after a task switch committed (TR changed: loading the new task's
+// segments) belongs to the new task at its first instruction (SDM vol. 3,
+// 7.3 step 13): it is delivered here, since raising would report the old
+// task's EIP. (Only a triple fault still goes out as a raise.)
+uint64_t finish(GuestEnv& env, const Status& st, uint16_t tr_before) {
+  CpuState& s = *env.state;
+  if (st.ok()) return s.eip;
   const Fault& f = st.fault();
+  if (s.tr.selector != tr_before) {
+    if (f.vector == kVecPF) s.cr[2] = f.addr;
+    if (deliver_event(env, f.vector, EventKind::Exception, f.error_code)) return s.eip;
+  }
   env.raise(f.vector, f.error_code, f.addr);
   return 0;
 }
@@ -376,23 +387,31 @@ Status iret_impl(GuestEnv& env, unsigned opsize, uint32_t next_eip) {
 }
 
 uint64_t far_jmp(GuestEnv& env, uint64_t sel, uint64_t offset, uint64_t opsize, uint64_t next) {
-  return finish(env, far_jmp_impl(env, static_cast<uint16_t>(sel), static_cast<uint32_t>(offset),
-                                  static_cast<unsigned>(opsize), static_cast<uint32_t>(next)));
+  const uint16_t tr = env.state->tr.selector;
+  return finish(env,
+                far_jmp_impl(env, static_cast<uint16_t>(sel), static_cast<uint32_t>(offset),
+                             static_cast<unsigned>(opsize), static_cast<uint32_t>(next)),
+                tr);
 }
 
 uint64_t far_call(GuestEnv& env, uint64_t sel, uint64_t offset, uint64_t opsize, uint64_t ret) {
-  return finish(env, far_call_impl(env, static_cast<uint16_t>(sel), static_cast<uint32_t>(offset),
-                                   static_cast<unsigned>(opsize), static_cast<uint32_t>(ret)));
+  const uint16_t tr = env.state->tr.selector;
+  return finish(env,
+                far_call_impl(env, static_cast<uint16_t>(sel), static_cast<uint32_t>(offset),
+                              static_cast<unsigned>(opsize), static_cast<uint32_t>(ret)),
+                tr);
 }
 
 uint64_t far_ret(GuestEnv& env, uint64_t opsize, uint64_t release, uint64_t, uint64_t) {
-  return finish(env,
-                far_ret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(release)));
+  const uint16_t tr = env.state->tr.selector;
+  return finish(
+      env, far_ret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(release)), tr);
 }
 
 uint64_t iret(GuestEnv& env, uint64_t opsize, uint64_t next_eip, uint64_t, uint64_t) {
-  return finish(env,
-                iret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(next_eip)));
+  const uint16_t tr = env.state->tr.selector;
+  return finish(env, iret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(next_eip)),
+                tr);
 }
 
 constexpr uint16_t kEffects = ir::kReadsState | ir::kWritesState | ir::kReadsCc | ir::kWritesCc |
