@@ -56,7 +56,7 @@ CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block,
     if (std::find(list.begin(), list.end(), b) == list.end()) list.push_back(b);
     set_code_page(p);
   });
-  m_jump_cache[jump_index(b->key)] = b;
+  m_jump_cache[jump_index(b->key)] = {b->key, b};
   auto [it, inserted] = m_blocks.insert_or_assign(b->key, std::move(block));
   return it->second.get();
 }
@@ -73,8 +73,8 @@ void BlockCache::remove(CachedBlock* b) {
       }
     }
   });
-  CachedBlock*& slot = m_jump_cache[jump_index(b->key)];
-  if (slot == b) slot = nullptr;
+  JumpSlot& slot = m_jump_cache[jump_index(b->key)];
+  if (slot.block == b) slot.block = nullptr;
   auto it = m_blocks.find(b->key);
   if (it != m_blocks.end() && it->second.get() == b) {
     m_graveyard.push_back(std::move(it->second));
@@ -134,7 +134,7 @@ void BlockCache::clear() {
   m_page_blocks.clear();
   m_alias_of.clear();
   std::fill(m_code_pages.begin(), m_code_pages.end(), 0);
-  m_jump_cache.fill(nullptr);
+  m_jump_cache.fill(JumpSlot{});
   ++m_epoch;
 }
 

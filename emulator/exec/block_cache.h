@@ -96,12 +96,12 @@ class BlockCache {
   BlockCache();
 
   CachedBlock* find(const BlockKey& key) {
-    CachedBlock*& slot = m_jump_cache[jump_index(key)];
-    if (slot && slot->key == key) return slot;
+    JumpSlot& slot = m_jump_cache[jump_index(key)];
+    if (slot.block && slot.key == key) return slot.block;
     auto it = m_blocks.find(key);
     if (it == m_blocks.end()) return nullptr;
-    slot = it->second.get();
-    return slot;
+    slot = {key, it->second.get()};
+    return slot.block;
   }
 
   // Adds a block. `aliases` lists, for its pages, other pages backed by the
@@ -168,7 +168,12 @@ class BlockCache {
   void collect_victims(uint32_t addr, uint64_t end, std::vector<CachedBlock*>& victims);
 
   std::unordered_map<BlockKey, std::unique_ptr<CachedBlock>, BlockKeyHash> m_blocks;
-  std::array<CachedBlock*, 1u << kJumpCacheBits> m_jump_cache{};
+  // The key is kept next to the pointer: a hit touches one cache line.
+  struct JumpSlot {
+    BlockKey key;
+    CachedBlock* block = nullptr;
+  };
+  std::array<JumpSlot, 1u << kJumpCacheBits> m_jump_cache{};
   std::unordered_map<uint32_t, std::vector<CachedBlock*>> m_page_blocks;
   std::vector<uint64_t> m_code_pages;  // 1 bit per 4 KiB page of 4 GiB: 128 KiB
   // Alias page -> code pages it shares memory with. Kept until clear():
