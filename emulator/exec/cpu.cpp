@@ -231,6 +231,11 @@ void Cpu::Impl::print_stats() const {
                ", cache blocks %zu\n",
                stats.blocks_translated, stats.guest_insns_translated, stats.blocks_executed,
                stats.chained, stats.invalidations, stats.host_faults, cache.size());
+  if (mmu)
+    std::fprintf(stderr,
+                 "stats: system: indirect exits %" PRIu64 ", interrupts %" PRIu64
+                 ", exceptions %" PRIu64 ", code TLB flushes %" PRIu64 "\n",
+                 stats.indirect_exits, stats.interrupts, stats.exceptions, stats.code_tlb_flushes);
   if (const backend::x64::Jit* jit = cache.jit.get()) {
     const backend::x64::JitStats& j = jit->stats();
     std::fprintf(stderr,

@@ -88,6 +88,11 @@ struct CpuStats {
   uint64_t jit_compiled = 0;   // Engine::Jit/Compare: blocks compiled to host code
   uint64_t jit_fallbacks = 0;  // blocks run on the interpreter (could not be compiled)
   uint64_t jit_links = 0;      // direct exits chained in host code (jump straight to the successor)
+  // System mode: why the loop was entered again (for tuning chaining).
+  uint64_t indirect_exits = 0;    // indirect jumps, returns, IRET and other state-changing exits
+  uint64_t interrupts = 0;        // INTR delivered
+  uint64_t exceptions = 0;        // exceptions delivered (#PF included)
+  uint64_t code_tlb_flushes = 0;  // TLB flushes that dropped cross-page chains
 };
 
 // One i386 CPU: translates guest code into blocks, caches and runs them.

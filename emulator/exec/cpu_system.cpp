@@ -166,11 +166,13 @@ CpuExit Cpu::Impl::run_system() {
     if (mmu->flush_count() != seen_flushes) {
       seen_flushes = mmu->flush_count();
       cache.unlink_cross_page_chains();
+      ++stats.code_tlb_flushes;
     }
     if (interrupt_pending()) {
       const int vector = config.bus->interrupt_acknowledge();
       if (vector >= 0) {
         halted = false;
+        ++stats.interrupts;
         if (!deliver(static_cast<uint8_t>(vector), x86::EventKind::External, 0))
           return CpuExit{ExitKind::Shutdown};
         prev = nullptr;
@@ -222,9 +224,10 @@ CpuExit Cpu::Impl::run_system() {
           prev_slot = exit.slot;
         }
         continue;
-      case interp::ExitKind::Indirect:
+      case interp::ExitKind::Indirect: ++stats.indirect_exits; continue;
       case interp::ExitKind::Stopped: continue;
       case interp::ExitKind::Exception: {
+        ++stats.exceptions;
         const uint8_t vector = env.vector;
         if (vector == 14) state.cr[2] = env.fault_addr;
         if (!deliver(vector, kind_of_exception(vector), env.error_code))
