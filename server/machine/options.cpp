@@ -289,6 +289,12 @@ ParseOutcome parse_options(const std::vector<std::string>& args, const char* fir
     o.debugcon = spec.value();
   }
 
+  // Two devices reading one stdin would steal each other's input (QEMU
+  // refuses this too).
+  int stdio_users = o.debugcon.kind == CharSpec::Kind::Stdio;
+  for (const CharSpec& spec : o.serial) stdio_users += spec.kind == CharSpec::Kind::Stdio;
+  if (stdio_users > 1) return fail("stdio can be used by one character device only");
+
   ParseOutcome out;
   out.options = std::move(o);
   return out;

@@ -82,6 +82,9 @@ TEST(MachineOptions, Debugcon) {
   ParseOutcome p = parse({"-debugcon", "file:/tmp/seabios.log"});
   EXPECT_EQ(p.options.debugcon, (CharSpec{CharSpec::Kind::File, "/tmp/seabios.log"}));
   EXPECT_EQ(parse({"-debugcon", "stdio"}).options.debugcon.kind, CharSpec::Kind::Stdio);
+  EXPECT_EQ(parse({"-debugcon", "stdio", "-serial", "stdio"}).exit_code, 2);
+  EXPECT_EQ(parse({"-serial", "stdio", "-serial", "stdio"}).exit_code, 2);
+  EXPECT_EQ(parse({"-nographic", "-debugcon", "stdio"}).exit_code, 2);
 }
 
 TEST(MachineOptions, BootOrder) {
