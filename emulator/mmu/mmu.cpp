@@ -33,8 +33,7 @@ Mmu::Mmu(PhysMemory& phys, x86::CpuState& state) : m_phys(phys), m_state(state) 
   m_generation = phys.generation();
 }
 
-bool Mmu::sync() {
-  if (m_generation == m_phys.generation()) return false;
+bool Mmu::resync() {
   m_generation = m_phys.generation();
   flush_tlb(true);
   return true;

@@ -48,7 +48,10 @@ class Mmu final : public ir::SystemMemory {
 
   // Flushes the whole TLB when the physical map changed since the last
   // call (PhysMemory::generation). Returns true if it did.
-  bool sync();
+  bool sync() {
+    if (m_generation == m_phys.generation()) return false;
+    return resync();
+  }
   uint64_t generation_seen() const { return m_generation; }
 
   // Translates `linear` for an access, filling the TLB. On a fault returns
@@ -84,6 +87,7 @@ class Mmu final : public ir::SystemMemory {
   // The entry for `linear` valid for `access` (slow flag allowed), walking
   // and filling on a miss. Null on a fault (error code in `error`).
   ir::TlbEntry* lookup(uint32_t linear, Access access, bool user, uint32_t& error);
+  bool resync();
   bool walk(uint32_t linear, bool is_write, bool user, ir::TlbEntry& out, uint32_t& error);
   bool is_code_page(uint32_t phys_page) const {
     return m_code_pages && ((m_code_pages[phys_page >> 6] >> (phys_page & 63)) & 1);
