@@ -38,6 +38,36 @@ extern "C" uint32_t jit_eval_cond(const x86::LazyFlags* cc, uint32_t cond) {
   return x86::eval_cond(*cc, cond) ? 1 : 0;
 }
 
+using x86::CcOp;
+
+// Sets the host flags to the guest's arithmetic flags for the lazy states
+// compiled code leaves most (32-bit add, sub, logic): the same host
+// instruction on the same operands. Jumps to `slow` for any other state.
+// `logic` is taken for Logic32 after a TEST (AF undefined there, 0 in the
+// guest's), every other path falls to `done`. Clobbers eax, ecx, edx.
+void host_flags(Emitter& e, Xbyak::Label& slow, Xbyak::Label& logic, Xbyak::Label& done) {
+  Xbyak::Label not_sub, not_add;
+  e.mov(edx, dword[rbx + kCcOp]);
+  e.mov(eax, dword[rbx + kCcDst]);
+  e.mov(ecx, dword[rbx + kCcSrc]);
+  e.cmp(edx, static_cast<uint32_t>(CcOp::Sub32));
+  e.jne(not_sub);
+  e.add(eax, ecx);  // the first operand: dst + src
+  e.cmp(eax, ecx);
+  e.jmp(done, Emitter::T_NEAR);
+  e.L(not_sub);
+  e.cmp(edx, static_cast<uint32_t>(CcOp::Add32));
+  e.jne(not_add);
+  e.sub(eax, ecx);  // the first operand: dst - src
+  e.add(eax, ecx);
+  e.jmp(done, Emitter::T_NEAR);
+  e.L(not_add);
+  e.cmp(edx, static_cast<uint32_t>(CcOp::Logic32));
+  e.jne(slow, Emitter::T_NEAR);
+  e.test(eax, eax);
+  e.jmp(logic, Emitter::T_NEAR);
+}
+
 }  // namespace
 
 void emit_SetCc(Emitter& e, const ir::Inst& i) {
@@ -64,19 +94,53 @@ void emit_GetCcSrc2(Emitter& e, const ir::Inst& i) {
   read_cc(e, i, kCcSrc2);
 }
 
+// x86::read_eflags: inline for the common lazy states, else a C call.
 void emit_Eflags(Emitter& e, const ir::Inst& i) {
   e.x87_settle();
+  Xbyak::Label slow, logic, done, join;
+  host_flags(e, slow, logic, done);
+  e.L(done);
+  e.pushfq();
+  e.pop(rax);
+  e.and_(eax, x86::kArithFlags);
+  Xbyak::Label merge;
+  e.jmp(merge);
+  e.L(logic);
+  e.pushfq();
+  e.pop(rax);
+  e.and_(eax, x86::kArithFlags & ~x86::kAF);
+  e.L(merge);
+  e.mov(ecx, dword[rbx + offsetof(x86::CpuState, eflags)]);
+  e.and_(ecx, ~x86::kArithFlags);
+  e.or_(eax, ecx);
+  e.or_(eax, 2);
+  e.jmp(join, Emitter::T_NEAR);
+  e.L(slow);
   e.mov(rdi, rbx);
   e.call_fn(reinterpret_cast<const void*>(&jit_read_eflags));
   e.mov(eax, eax);  // SysV leaves the upper half of rax undefined
+  e.L(join);
   e.store32(i.dst, eax);
 }
+
+// x86::eval_cond: the host's SETcc of the same condition on the host flags
+// for the common lazy states (no x86 condition reads AF), else a C call.
 void emit_Cond(Emitter& e, const ir::Inst& i) {
   e.x87_settle();
+  Xbyak::Label slow, done, join;
+  host_flags(e, slow, done, done);
+  e.L(done);
+  e.db(0x0f);  // SETcc al
+  e.db(0x90 | (static_cast<uint32_t>(i.imm) & 15));
+  e.db(0xc0);
+  e.movzx(eax, al);
+  e.jmp(join, Emitter::T_NEAR);
+  e.L(slow);
   e.lea(rdi, ptr[rbx + kCc]);
   e.mov(esi, static_cast<uint32_t>(i.imm));
   e.call_fn(reinterpret_cast<const void*>(&jit_eval_cond));
   e.mov(eax, eax);
+  e.L(join);
   e.store32(i.dst, eax);
 }
 

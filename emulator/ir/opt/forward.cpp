@@ -79,6 +79,7 @@ struct KnownCc {
   bool known = false;
   uint32_t op = 0;
   Value dst, src, src2;
+  Value first;  // the first operand of a Sub-kind op, when dst = sub(first, src) is in the block
 };
 
 // `cond` (0..15) computed from known lazy-flag operands with pure ops, for
@@ -115,7 +116,8 @@ Value fuse_cond(Rewriter& w, unsigned cond, const KnownCc& cc) {
   switch (kind) {
     case CcKind::Sub: {
       if (!cc.src.valid()) return {};
-      const Value a = w.bin(Opcode::Add, cc.dst, cc.src);  // the first operand
+      // The first operand: known, or dst + src.
+      const Value a = cc.first.valid() ? cc.first : w.bin(Opcode::Add, cc.dst, cc.src);
       switch (c) {
         case x86::kCondB: return w.bin(Opcode::LtU, zx(a), zx(cc.src));
         case x86::kCondNB: return w.bin(Opcode::LeU, zx(cc.src), zx(a));
@@ -204,6 +206,9 @@ void forward_state(Block& block) {
   std::array<Value, 8> gpr{};
   KnownCc cc;
   std::map<PureKey, Value> seen;
+  // For each temp defined by sub(a, b) in the output: a (CMP's and SUB's
+  // first operand, so fused conditions compare it instead of dst + src).
+  std::vector<Value> sub_first(block.temp_types.size()), sub_second(block.temp_types.size());
 
   auto resolve = [&](Value v) {
     while (v.valid() && v.id < repl.size() && repl[v.id].valid()) v = repl[v.id];
@@ -251,7 +256,12 @@ void forward_state(Block& block) {
         break;
       }
       case Opcode::SetCc:
-        cc = {true, static_cast<uint32_t>(inst.imm), inst.args[0], inst.args[1], inst.args[2]};
+        cc = {true, static_cast<uint32_t>(inst.imm), inst.args[0], inst.args[1], inst.args[2], {}};
+        if (inst.args[0].valid() && inst.args[0].id < sub_first.size() &&
+            sub_first[inst.args[0].id].valid() && sub_second[inst.args[0].id] == inst.args[1] &&
+            x86::cc_kind(static_cast<x86::CcOp>(cc.op)) == CcKind::Sub &&
+            cc.op < static_cast<uint32_t>(x86::CcOp::Eflags))
+          cc.first = sub_first[inst.args[0].id];
         break;
       case Opcode::SetCcIf: cc.known = false; break;
       case Opcode::GetCcOp:
@@ -356,6 +366,12 @@ void forward_state(Block& block) {
     out.push_back(inst);
     repl.resize(block.temp_types.size());
     konst.resize(block.temp_types.size());
+    sub_first.resize(block.temp_types.size());
+    sub_second.resize(block.temp_types.size());
+    if (inst.op == Opcode::Sub && inst.args[0].valid() && inst.args[1].valid()) {
+      sub_first[inst.dst.id] = inst.args[0];
+      sub_second[inst.dst.id] = inst.args[1];
+    }
   }
   block.insts = std::move(out);
 }
