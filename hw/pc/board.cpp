@@ -42,10 +42,6 @@ constexpr int kIrqRtc = 8;
 constexpr int kIrqKeyboard = 1, kIrqMouse = 12;
 constexpr int kIrqIde[2] = {14, 15};
 
-void put_le(std::vector<uint8_t>& b, uint64_t v, unsigned bytes) {
-  for (unsigned i = 0; i < bytes; ++i) b.push_back(uint8_t(v >> (8 * i)));
-}
-
 }  // namespace
 
 // Every device of the board, in construction (= wiring) order.
@@ -262,16 +258,9 @@ void Board::fill_fw_cfg() {
   f.set_nographic(false);
   f.set_boot_menu(false);
   // etc/e820: the RAM SeaBIOS may use (it reserves its own areas itself).
-  std::vector<uint8_t> e820;
-  put_le(e820, 0, 8);
-  put_le(e820, m_config.ram_bytes, 8);
-  put_le(e820, 1, 4);  // E820_RAM
-  f.add_file("etc/e820", std::move(e820));
-  if (m_config.serial_console) {
-    std::vector<uint8_t> port;
-    put_le(port, 0x3f8, 2);
-    f.add_file("etc/sercon-port", std::move(port));
-  }
+  const dynemu::pc::FwCfg::E820Entry ram[] = {{0, m_config.ram_bytes, 1}};
+  f.add_file("etc/e820", dynemu::pc::FwCfg::encode_e820(ram));
+  if (m_config.serial_console) f.add_file_int("etc/sercon-port", 0x3f8, 2);
 }
 
 Result<void> Board::attach_disks() {
