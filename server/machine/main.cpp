@@ -15,6 +15,7 @@
 #include "emulator/exec/cpu.h"
 #include "hw/char/char_backend.h"
 #include "hw/pc/board.h"
+#include "hw/pc/linux_boot.h"
 #include "server/machine/machine_loop.h"
 #include "server/machine/options.h"
 
@@ -90,6 +91,8 @@ int main(int argc, char** argv) {
   config.boot_order = o.boot_order;
   if (!o.kernel.empty()) {
     config.kernel = must(read_file("-kernel", o.kernel));
+    if (auto header = dynemu::hw::pc::parse_setup_header(config.kernel); !header)
+      fail("-kernel " + o.kernel + ": " + header.error().message);
     if (!o.initrd.empty()) config.initrd = must(read_file("-initrd", o.initrd));
     config.append = o.append;
   }
