@@ -18,6 +18,37 @@ void binary32(Emitter& e, const ir::Inst& i, F op) {
   e.store32(i.dst, eax);
 }
 
+// dst = a op b computed in dst's own register when it has one (mov dst, a;
+// op dst, b-or-immediate): no scratch round trip. False when dst has no
+// register or b sits in it (the mov would clobber b); the caller falls back.
+template <typename RR, typename RI>
+bool direct32(Emitter& e, const ir::Inst& i, RR op_rr, RI op_ri) {
+  if (!e.in_reg(i.dst)) return false;
+  const Reg32 d = e.reg32(i.dst);
+  const ir::Value a = i.args[0], b = i.args[1];
+  if (e.in_reg(b) && e.reg32(b).getIdx() == d.getIdx() && !(a == b)) return false;
+  e.load32(d, a);
+  if (e.is_const(b)) {
+    op_ri(d, static_cast<uint32_t>(e.m_const[b.id]));
+  } else if (e.in_reg(b)) {
+    op_rr(d, e.reg32(b));
+  } else {
+    e.load32(ecx, b);
+    op_rr(d, ecx);
+  }
+  return true;
+}
+
+// A shift or rotate by a constant count (mod 32) in dst's register.
+template <typename F>
+bool shift_const(Emitter& e, const ir::Inst& i, F op) {
+  if (!e.in_reg(i.dst) || !e.is_const(i.args[1])) return false;
+  const Reg32 d = e.reg32(i.dst);
+  e.load32(d, i.args[0]);
+  op(d, static_cast<int>(e.m_const[i.args[1].id] & 31));
+  return true;
+}
+
 template <typename F>
 void binary64(Emitter& e, const ir::Inst& i, F op) {
   e.load64(rax, i.args[0]);
@@ -76,37 +107,66 @@ void emit_Deposit(Emitter& e, const ir::Inst& i) {
 }
 
 void emit_Add(Emitter& e, const ir::Inst& i) {
+  if (direct32(
+          e, i, [&](const Reg32& d, const Reg32& r) { e.add(d, r); },
+          [&](const Reg32& d, uint32_t v) { e.add(d, v); }))
+    return;
   binary32(e, i, [&] { e.add(eax, ecx); });
 }
 void emit_Sub(Emitter& e, const ir::Inst& i) {
+  if (direct32(
+          e, i, [&](const Reg32& d, const Reg32& r) { e.sub(d, r); },
+          [&](const Reg32& d, uint32_t v) { e.sub(d, v); }))
+    return;
   binary32(e, i, [&] { e.sub(eax, ecx); });
 }
 void emit_And(Emitter& e, const ir::Inst& i) {
+  if (direct32(
+          e, i, [&](const Reg32& d, const Reg32& r) { e.and_(d, r); },
+          [&](const Reg32& d, uint32_t v) { e.and_(d, v); }))
+    return;
   binary32(e, i, [&] { e.and_(eax, ecx); });
 }
 void emit_Or(Emitter& e, const ir::Inst& i) {
+  if (direct32(
+          e, i, [&](const Reg32& d, const Reg32& r) { e.or_(d, r); },
+          [&](const Reg32& d, uint32_t v) { e.or_(d, v); }))
+    return;
   binary32(e, i, [&] { e.or_(eax, ecx); });
 }
 void emit_Xor(Emitter& e, const ir::Inst& i) {
+  if (direct32(
+          e, i, [&](const Reg32& d, const Reg32& r) { e.xor_(d, r); },
+          [&](const Reg32& d, uint32_t v) { e.xor_(d, v); }))
+    return;
   binary32(e, i, [&] { e.xor_(eax, ecx); });
 }
 // Host 32-bit shifts and rotates take the count modulo 32, as the IR says.
 void emit_Shl(Emitter& e, const ir::Inst& i) {
+  if (shift_const(e, i, [&](const Reg32& d, int n) { e.shl(d, n); })) return;
   binary32(e, i, [&] { e.shl(eax, cl); });
 }
 void emit_Shr(Emitter& e, const ir::Inst& i) {
+  if (shift_const(e, i, [&](const Reg32& d, int n) { e.shr(d, n); })) return;
   binary32(e, i, [&] { e.shr(eax, cl); });
 }
 void emit_Sar(Emitter& e, const ir::Inst& i) {
+  if (shift_const(e, i, [&](const Reg32& d, int n) { e.sar(d, n); })) return;
   binary32(e, i, [&] { e.sar(eax, cl); });
 }
 void emit_Rol(Emitter& e, const ir::Inst& i) {
+  if (shift_const(e, i, [&](const Reg32& d, int n) { e.rol(d, n); })) return;
   binary32(e, i, [&] { e.rol(eax, cl); });
 }
 void emit_Ror(Emitter& e, const ir::Inst& i) {
+  if (shift_const(e, i, [&](const Reg32& d, int n) { e.ror(d, n); })) return;
   binary32(e, i, [&] { e.ror(eax, cl); });
 }
 void emit_Mul(Emitter& e, const ir::Inst& i) {
+  if (direct32(
+          e, i, [&](const Reg32& d, const Reg32& r) { e.imul(d, r); },
+          [&](const Reg32& d, uint32_t v) { e.imul(d, d, static_cast<int>(v)); }))
+    return;
   binary32(e, i, [&] { e.imul(eax, ecx); });
 }
 void emit_MulHiU(Emitter& e, const ir::Inst& i) {
