@@ -27,13 +27,20 @@ void check_code_pages(Emitter& e, unsigned len) {
   e.mov(rcx, qword[r13 + offsetof(ir::GuestEnv, code_pages)]);
   e.test(rcx, rcx);
   e.jz(done, Emitter::T_NEAR);
+  // The page's bit, from its 64-bit word (BT on a register: BT with a
+  // memory bit string is microcoded and slow).
+  auto page_bit = [&] {
+    e.shr(edx, 12);
+    e.mov(r8d, edx);
+    e.shr(r8d, 6);
+    e.mov(r8, qword[rcx + r8 * 8]);
+    e.bt(r8, rdx);  // bit (page mod 64)
+  };
   e.mov(edx, eax);
-  e.shr(edx, 12);
-  e.bt(dword[rcx], edx);  // bit string: addresses the right 64-bit word
+  page_bit();
   e.jc(slow, Emitter::T_NEAR);
   e.lea(edx, ptr[eax + (len - 1)]);
-  e.shr(edx, 12);
-  e.bt(dword[rcx], edx);
+  page_bit();
   e.jnc(done, Emitter::T_NEAR);
   e.L(slow);
   e.mov(rdi, r13);
