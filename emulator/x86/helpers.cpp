@@ -1,13 +1,12 @@
 #include "emulator/x86/helpers.h"
 
-#include <x86intrin.h>
-
 #include <cstring>
 
 #include "emulator/core/bits.h"
 #include "emulator/ir/opcodes.h"
 #include "emulator/x86/cpu_state.h"
 #include "emulator/x86/system/descriptors.h"
+#include "emulator/x86/tsc.h"
 
 namespace dynemu::x86 {
 namespace {
@@ -134,7 +133,7 @@ uint64_t cpuid(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
 }
 
 uint64_t rdtsc(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
-  const uint64_t tsc = __rdtsc() + env.state->tsc_offset;
+  const uint64_t tsc = guest_tsc(*env.state);
   env.state->gpr[kEax] = static_cast<uint32_t>(tsc);
   env.state->gpr[kEdx] = static_cast<uint32_t>(tsc >> 32);
   return 0;
@@ -273,8 +272,9 @@ constexpr uint16_t kState = ir::kReadsState | ir::kWritesState;
 }  // namespace
 
 CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
-  // "GenuineIntel" in EBX, EDX, ECX order.
-  constexpr uint32_t kMaxBasic = 2, kMaxExtended = 0x80000004;
+  // "GenuineIntel" in EBX, EDX, ECX order. The basic leaves reach 0x16 only
+  // to state the TSC rate (0x15, 0x16); leaves 3..0x14 are empty.
+  constexpr uint32_t kMaxBasic = 0x16, kMaxExtended = 0x80000004;
   static constexpr char kBrand[49] = "dynemu virtual P6 CPU";
   if (leaf >= 0x80000000) {
     if (leaf == 0x80000000) return {kMaxExtended, 0, 0, 0};
@@ -287,6 +287,10 @@ CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
     leaf = kMaxBasic;
   }
   if (leaf > kMaxBasic) leaf = kMaxBasic;
+  // TSC = crystal * EBX / EAX (leaf 0x15); base and maximum MHz (leaf 0x16).
+  constexpr uint32_t kCrystalHz = 25'000'000;
+  static_assert(kTscHz % kCrystalHz == 0);
+  constexpr uint32_t kTscMhz = kTscHz / 1'000'000;
   switch (leaf) {
     case 0: return {kMaxBasic, 0x756e6547, 0x6c65746e, 0x49656e69};
     case 1: {
@@ -296,8 +300,11 @@ CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
           (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
       return {0x00000619, 0, 0, kFeatures};
     }
-    default:  // leaf 2: the Pentium Pro's cache and TLB descriptors
+    case 2:  // the Pentium Pro's cache and TLB descriptors
       return {0x03020101, 0, 0, 0x0c040843};
+    case 0x15: return {1, kTscHz / kCrystalHz, kCrystalHz, 0};
+    case 0x16: return {kTscMhz, kTscMhz, 0, 0};
+    default: return {0, 0, 0, 0};
   }
 }
 

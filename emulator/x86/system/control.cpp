@@ -1,11 +1,10 @@
 #include "emulator/x86/system/control.h"
 
-#include <x86intrin.h>
-
 #include "emulator/ir/opcodes.h"
 #include "emulator/x86/lazy_flags.h"
 #include "emulator/x86/system/descriptors.h"
 #include "emulator/x86/system/memory.h"
+#include "emulator/x86/tsc.h"
 
 namespace dynemu::x86 {
 namespace {
@@ -131,10 +130,6 @@ uint64_t invlpg(GuestEnv& env, uint64_t linear, uint64_t, uint64_t, uint64_t) {
   return 0;
 }
 
-uint64_t guest_tsc(const CpuState& s) {
-  return __rdtsc() + s.tsc_offset;
-}
-
 uint64_t rdmsr(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
   CpuState& s = *env.state;
   uint64_t value;
@@ -157,7 +152,7 @@ uint64_t wrmsr(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
   const uint32_t lo = s.gpr[kEax];
   const uint64_t value = uint64_t{s.gpr[kEdx]} << 32 | lo;
   switch (s.gpr[kEcx]) {
-    case kMsrTsc: s.tsc_offset = value - __rdtsc(); break;
+    case kMsrTsc: s.tsc_offset = tsc_offset_for(value); break;
     case kMsrBiosUpdateTrigger:  // a microcode update: ignored
     case kMsrBiosSignId: break;  // written 0 before CPUID to read the revision
     case kMsrSysenterCs: s.sysenter_cs = lo & 0xffff; break;
