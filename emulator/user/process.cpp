@@ -347,7 +347,8 @@ void Process::thread_loop(GuestThread& t) {
         m_signals->raise_exception(gp);
         break;
       }
-      case exec::ExitKind::Request: break;
+      case exec::ExitKind::Request:
+      case exec::ExitKind::Shutdown: break;  // system mode only (triple fault)
     }
     if (t.exited) break;
     m_signals->deliver_pending();
