@@ -246,7 +246,9 @@ TEST_P(X86SystemEvents, CallToTssNestsAndIretReturns) {
   m.s.eip = 0x1000;
   m.s.gpr[kEax] = 0x1111;
   ASSERT_EQ(m.run(), Stop::Halt);
-  if (m.counts_exceptions()) EXPECT_EQ(m.exceptions, 0);
+  if (m.counts_exceptions()) {
+    EXPECT_EQ(m.exceptions, 0);
+  }
   EXPECT_EQ(m.s.eip, 0x1008u);
   EXPECT_EQ(m.s.tr.selector, 0x28u);
   EXPECT_EQ(m.s.gpr[kEax], 0x1111u) << "the old task's registers are back";

@@ -169,7 +169,9 @@ TEST_P(X86SystemFar, RealToProtectedAndBack) {
   EXPECT_EQ(m.s.seg[kCs].base, 0u);
   EXPECT_FALSE(m.s.seg[kCs].flags & (1u << 14)) << "16-bit code from the 16-bit PM segment";
   EXPECT_EQ(m.s.eip, 0x105au);
-  if (m.counts_exceptions()) EXPECT_EQ(m.exceptions, 0);
+  if (m.counts_exceptions()) {
+    EXPECT_EQ(m.exceptions, 0);
+  }
 }
 
 TEST_P(X86SystemFar, PrivilegedInstructionsAtCpl3AreGp) {
@@ -244,7 +246,9 @@ TEST_P(X86SystemFar, SysexitToCpl3AndSysenterBack) {
   m.put(0x3000, k_hlt);
   m.s.eip = 0x1000;
   ASSERT_EQ(m.run(), Stop::Halt);
-  if (m.counts_exceptions()) EXPECT_EQ(m.exceptions, 0);
+  if (m.counts_exceptions()) {
+    EXPECT_EQ(m.exceptions, 0);
+  }
   EXPECT_EQ(m.s.gpr[kEbx] & 0xffff, 0x1bu) << "SYSEXIT went to CPL 3";
   EXPECT_EQ(m.s.seg[kCs].selector, 0x08u);
   EXPECT_EQ(m.s.seg[kSs].selector, 0x10u);
@@ -269,7 +273,9 @@ TEST_P(X86SystemFar, IretToVirtual8086AndInterruptBackToCpl0) {
   m.put(0x3000, k_hlt);
   m.s.eip = 0x1000;
   ASSERT_EQ(m.run(), Stop::Halt);
-  if (m.counts_exceptions()) EXPECT_EQ(m.exceptions, 0);
+  if (m.counts_exceptions()) {
+    EXPECT_EQ(m.exceptions, 0);
+  }
   EXPECT_EQ(m.s.gpr[kEax] & 0xffff, 0x77u);
   EXPECT_EQ(m.s.seg[kCs].selector, 0x08u);
   EXPECT_FALSE(read_eflags(m.s) & kVM);
