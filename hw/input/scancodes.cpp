@@ -28,8 +28,9 @@ struct DomKey {
 #define DYNEMU_DOM_KEYS(X)                                                                                                           \
   X("Escape", 0x76)                                                                                                                  \
   X("F1", 0x05)                                                                                                                      \
-  X("F2", 0x06) X("F3", 0x04) X("F4", 0x0c) X("F5", 0x03) X("F6", 0x0b) X("F7", 0x83) X(                                             \
-      "F8", 0x0a) X("F9", 0x01) X("F10", 0x09) X("F11", 0x78) X("F12", 0x07) X("Backquote", 0x0e)                                    \
+  X("F2", 0x06)                                                                                                                      \
+  X("F3", 0x04) X("F4", 0x0c) X("F5", 0x03) X("F6", 0x0b) X("F7", 0x83) X("F8", 0x0a) X(                                             \
+      "F9", 0x01) X("F10", 0x09) X("F11", 0x78) X("F12", 0x07) X("Backquote", 0x0e)                                                  \
       X("Digit1", 0x16) X("Digit2", 0x1e) X("Digit3", 0x26) X("Digit4", 0x25) X("Digit5", 0x2e) X(                                   \
           "Digit6", 0x36) X("Digit7", 0x3d) X("Digit8", 0x3e) X("Digit9", 0x46) X("Digit0", 0x45)                                    \
           X("Minus", 0x4e) X("Equal", 0x55) X("Backspace", 0x66) X("Tab", 0x0d) X("KeyQ", 0x15)                                      \

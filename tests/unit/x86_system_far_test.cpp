@@ -227,7 +227,9 @@ TEST_P(X86SystemFar, MsrsAndControlRegistersAtCpl0) {
   const int flushes = m.memory().flushes;
   ASSERT_EQ(m.run(), Stop::Halt);
   EXPECT_EQ(m.s.cr[3], 0x10000u);
-  if (m.counts_flushes()) EXPECT_EQ(m.memory().flushes, flushes + 1);
+  if (m.counts_flushes()) {
+    EXPECT_EQ(m.memory().flushes, flushes + 1);
+  }
 }
 
 TEST_P(X86SystemFar, SysexitToCpl3AndSysenterBack) {
