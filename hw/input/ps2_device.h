@@ -29,6 +29,13 @@ class Ps2Device : public Device {
   void set_data_ready(std::function<void()> cb) { m_data_ready = std::move(cb); }
 
  protected:
+  // Replies every PS/2 device sends.
+  enum Reply : uint8_t {
+    kAck = 0xfa,
+    kResend = 0xfe,
+    kBatOk = 0xaa,  // self-test passed (after reset)
+  };
+
   void queue(uint8_t b);
   void queue(std::span<const uint8_t> bytes);  // all or nothing
   void clear_queue() { m_q.count = 0; }

@@ -7,9 +7,6 @@ namespace dynemu::hw {
 namespace {
 
 enum : uint8_t {
-  kAck = 0xfa,
-  kResend = 0xfe,
-  kBatOk = 0xaa,
   kEcho = 0xee,
 };
 

@@ -4,16 +4,6 @@
 
 namespace dynemu::hw {
 
-namespace {
-
-enum : uint8_t {
-  kAck = 0xfa,
-  kResend = 0xfe,
-  kBatOk = 0xaa,
-};
-
-}  // namespace
-
 Ps2Mouse::Ps2Mouse() {
   reset();
 }
