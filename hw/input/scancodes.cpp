@@ -24,100 +24,128 @@ struct DomKey {
 };
 
 // DOM KeyboardEvent.code -> scancode set 2 (UI Events KeyboardEvent code
-// values; the scancodes of a US 104/105-key PC keyboard).
-#define DYNEMU_DOM_KEYS(X)                                                                                                           \
-  X("Escape", 0x76)                                                                                                                  \
-  X("F1", 0x05)                                                                                                                      \
-  X("F2", 0x06)                                                                                                                      \
-  X("F3", 0x04) X("F4", 0x0c) X("F5", 0x03) X("F6", 0x0b) X("F7", 0x83) X("F8", 0x0a) X(                                             \
-      "F9", 0x01) X("F10", 0x09) X("F11", 0x78) X("F12", 0x07) X("Backquote", 0x0e)                                                  \
-      X("Digit1", 0x16) X("Digit2", 0x1e) X("Digit3", 0x26) X("Digit4", 0x25) X("Digit5", 0x2e) X(                                   \
-          "Digit6", 0x36) X("Digit7", 0x3d) X("Digit8", 0x3e) X("Digit9", 0x46) X("Digit0", 0x45)                                    \
-          X("Minus", 0x4e) X("Equal", 0x55) X("Backspace", 0x66) X("Tab", 0x0d) X("KeyQ", 0x15)                                      \
-              X("KeyW", 0x1d) X("KeyE", 0x24) X("KeyR", 0x2d) X("KeyT", 0x2c) X("KeyY", 0x35) X(                                     \
-                  "KeyU", 0x3c) X("KeyI", 0x43) X("KeyO", 0x44) X("KeyP", 0x4d)                                                      \
-                  X("BracketLeft", 0x54) X("BracketRight", 0x5b) X(                                                                  \
-                      "Backslash", 0x5d) X("CapsLock",                                                                               \
-                                           0x58) X("KeyA",                                                                           \
-                                                   0x1c) X("KeyS",                                                                   \
-                                                           0x1b) X("KeyD",                                                           \
-                                                                   0x23) X("KeyF",                                                   \
-                                                                           0x2b) X("KeyG",                                           \
-                                                                                   0x34) X("KeyH",                                   \
-                                                                                           0x33)                                     \
-                      X("KeyJ",                                                                                                      \
-                        0x3b) X("KeyK", 0x42)                                                                                        \
-                          X("KeyL",                                                                                                  \
-                            0x4b) X("Semicolon", 0x4c) X("Quote", 0x52)                                                              \
-                              X("Enter", 0x5a) X("ShiftLeft", 0x12) X(                                                               \
-                                  "IntlBackslash", 0x61) X("KeyZ",                                                                   \
-                                                           0x1a) X("KeyX",                                                           \
-                                                                   0x22) X("KeyC",                                                   \
-                                                                           0x21) X("KeyV",                                           \
-                                                                                   0x2a) X("KeyB",                                   \
-                                                                                           0x32)                                     \
-                                  X("KeyN",                                                                                          \
-                                    0x31) X("KeyM", 0x3a)                                                                            \
-                                      X("Comma", 0x41) X("Period", 0x49) X("Slash", 0x4a) X(                                         \
-                                          "ShiftRight",                                                                              \
-                                          0x59) X("ControlLeft", 0x14)                                                               \
-                                          X("MetaLeft", 0xe01f) X("AltLeft", 0x11) X(                                                \
-                                              "Space", 0x29) X("AltRight", 0xe011)                                                   \
-                                              X("MetaRight", 0xe027) X("ContextMenu", 0xe02f) X(                                     \
-                                                  "ControlRight",                                                                    \
-                                                  0xe014) X("PrintScreen", kKeyPrintScreen)                                          \
-                                                  X("ScrollLock", 0x7e) X(                                                           \
-                                                      "Pause", kKeyPause) X("Insert", 0xe070)                                        \
-                                                      X("Home", 0xe06c) X("PageUp", 0xe07d) X(                                       \
-                                                          "Delete",                                                                  \
-                                                          0xe071) X("End", 0xe069) X("PageDown", 0xe07a)                             \
-                                                          X("ArrowUp", 0xe075) X("ArrowLeft", 0xe06b) X(                             \
-                                                              "ArrowDown", 0xe072) X("ArrowRight",                                   \
-                                                                                     0xe074)                                         \
-                                                              X("NumLock", 0x77) X("NumpadDivide", 0xe04a) X(                        \
-                                                                  "NumpadMultiply",                                                  \
-                                                                  0x7c) X("NumpadSubtract", 0x7b)                                    \
-                                                                  X("Numpad7", 0x6c) X(                                              \
-                                                                      "Numpad8",                                                     \
-                                                                      0x75) X("Numpad9", 0x7d)                                       \
-                                                                      X("NumpadAdd", 0x79) X(                                        \
-                                                                          "Numpad4",                                                 \
-                                                                          0x6b) X("Numpad5", 0x73)                                   \
-                                                                          X("Numpad6", 0x74) X(                                      \
-                                                                              "Numpad1",                                             \
-                                                                              0x69) X("Numpad2", 0x72)                               \
-                                                                              X("Numpad3", 0x7a) X(                                  \
-                                                                                  "NumpadEnter",                                     \
-                                                                                  0xe05a)                                            \
-                                                                                  X("Numpad0", 0x70) X(                              \
-                                                                                      "NumpadDeci"                                   \
-                                                                                      "mal",                                         \
-                                                                                      0x71)                                          \
-                                                                                      X("IntlR"                                      \
-                                                                                        "o",                                         \
-                                                                                        0x51)                                        \
-                                                                                          X("Intl"                                   \
-                                                                                            "Yen",                                   \
-                                                                                            0x6a)                                    \
-                                                                                              X("KanaMode", 0x13) X(                 \
-                                                                                                  "Convert",                         \
-                                                                                                  0x64)                              \
-                                                                                                  X("NonConvert", 0x67) X(           \
-                                                                                                      "Power",                       \
-                                                                                                      0xe037)                        \
-                                                                                                      X("Sleep", 0xe03f) X(          \
-                                                                                                          "WakeUp",                  \
-                                                                                                          0xe05e)                    \
-                                                                                                          X("AudioVolumeMute",       \
-                                                                                                            0xe023)                  \
-                                                                                                              X("AudioVolumeDown",   \
-                                                                                                                0xe021)              \
-                                                                                                                  X("AudioVolumeUp", \
-                                                                                                                    0xe032)
-
-#define DYNEMU_DOM_ROW(name, code) DomKey{name, static_cast<uint16_t>(code)},
-constexpr DomKey kDomKeys[] = {DYNEMU_DOM_KEYS(DYNEMU_DOM_ROW)};
-#undef DYNEMU_DOM_ROW
+// values; the scancodes of a US 104/105-key PC keyboard). One row per key,
+// kept out of clang-format, which would pack the rows together.
+// clang-format off
+constexpr DomKey kDomKeys[] = {
+    {"Escape",           0x76},
+    {"F1",               0x05},
+    {"F2",               0x06},
+    {"F3",               0x04},
+    {"F4",               0x0c},
+    {"F5",               0x03},
+    {"F6",               0x0b},
+    {"F7",               0x83},
+    {"F8",               0x0a},
+    {"F9",               0x01},
+    {"F10",              0x09},
+    {"F11",              0x78},
+    {"F12",              0x07},
+    {"Backquote",        0x0e},
+    {"Digit1",           0x16},
+    {"Digit2",           0x1e},
+    {"Digit3",           0x26},
+    {"Digit4",           0x25},
+    {"Digit5",           0x2e},
+    {"Digit6",           0x36},
+    {"Digit7",           0x3d},
+    {"Digit8",           0x3e},
+    {"Digit9",           0x46},
+    {"Digit0",           0x45},
+    {"Minus",            0x4e},
+    {"Equal",            0x55},
+    {"Backspace",        0x66},
+    {"Tab",              0x0d},
+    {"KeyQ",             0x15},
+    {"KeyW",             0x1d},
+    {"KeyE",             0x24},
+    {"KeyR",             0x2d},
+    {"KeyT",             0x2c},
+    {"KeyY",             0x35},
+    {"KeyU",             0x3c},
+    {"KeyI",             0x43},
+    {"KeyO",             0x44},
+    {"KeyP",             0x4d},
+    {"BracketLeft",      0x54},
+    {"BracketRight",     0x5b},
+    {"Backslash",        0x5d},
+    {"CapsLock",         0x58},
+    {"KeyA",             0x1c},
+    {"KeyS",             0x1b},
+    {"KeyD",             0x23},
+    {"KeyF",             0x2b},
+    {"KeyG",             0x34},
+    {"KeyH",             0x33},
+    {"KeyJ",             0x3b},
+    {"KeyK",             0x42},
+    {"KeyL",             0x4b},
+    {"Semicolon",        0x4c},
+    {"Quote",            0x52},
+    {"Enter",            0x5a},
+    {"ShiftLeft",        0x12},
+    {"IntlBackslash",    0x61},
+    {"KeyZ",             0x1a},
+    {"KeyX",             0x22},
+    {"KeyC",             0x21},
+    {"KeyV",             0x2a},
+    {"KeyB",             0x32},
+    {"KeyN",             0x31},
+    {"KeyM",             0x3a},
+    {"Comma",            0x41},
+    {"Period",           0x49},
+    {"Slash",            0x4a},
+    {"ShiftRight",       0x59},
+    {"ControlLeft",      0x14},
+    {"MetaLeft",         0xe01f},
+    {"AltLeft",          0x11},
+    {"Space",            0x29},
+    {"AltRight",         0xe011},
+    {"MetaRight",        0xe027},
+    {"ContextMenu",      0xe02f},
+    {"ControlRight",     0xe014},
+    {"PrintScreen",      kKeyPrintScreen},
+    {"ScrollLock",       0x7e},
+    {"Pause",            kKeyPause},
+    {"Insert",           0xe070},
+    {"Home",             0xe06c},
+    {"PageUp",           0xe07d},
+    {"Delete",           0xe071},
+    {"End",              0xe069},
+    {"PageDown",         0xe07a},
+    {"ArrowUp",          0xe075},
+    {"ArrowLeft",        0xe06b},
+    {"ArrowDown",        0xe072},
+    {"ArrowRight",       0xe074},
+    {"NumLock",          0x77},
+    {"NumpadDivide",     0xe04a},
+    {"NumpadMultiply",   0x7c},
+    {"NumpadSubtract",   0x7b},
+    {"Numpad7",          0x6c},
+    {"Numpad8",          0x75},
+    {"Numpad9",          0x7d},
+    {"NumpadAdd",        0x79},
+    {"Numpad4",          0x6b},
+    {"Numpad5",          0x73},
+    {"Numpad6",          0x74},
+    {"Numpad1",          0x69},
+    {"Numpad2",          0x72},
+    {"Numpad3",          0x7a},
+    {"NumpadEnter",      0xe05a},
+    {"Numpad0",          0x70},
+    {"NumpadDecimal",    0x71},
+    {"IntlRo",           0x51},
+    {"IntlYen",          0x6a},
+    {"KanaMode",         0x13},
+    {"Convert",          0x64},
+    {"NonConvert",       0x67},
+    {"Power",            0xe037},
+    {"Sleep",            0xe03f},
+    {"WakeUp",           0xe05e},
+    {"AudioVolumeMute",  0xe023},
+    {"AudioVolumeDown",  0xe021},
+    {"AudioVolumeUp",    0xe032},
+};
+// clang-format on
 
 }  // namespace
 
