@@ -288,8 +288,8 @@ void Mc146818::update_checksum() {
   m_cmos[cmos::kChecksumLo] = static_cast<uint8_t>(sum);
 }
 
-uint8_t Mc146818::read_data() {
-  const uint8_t i = m_index;
+// The registers the running clock keeps current (date, time and century).
+static bool is_clock_field(uint8_t i) {
   switch (i) {
     case kSeconds:
     case kMinutes:
@@ -299,8 +299,18 @@ uint8_t Mc146818::read_data() {
     case kMonth:
     case kYear:
     case cmos::kCentury:
-      if (running()) store_time(seconds_at(m_sched.now()));
-      return m_cmos[i];
+      return true;
+    default: return false;
+  }
+}
+
+uint8_t Mc146818::read_data() {
+  const uint8_t i = m_index;
+  if (is_clock_field(i)) {
+    if (running()) store_time(seconds_at(m_sched.now()));
+    return m_cmos[i];
+  }
+  switch (i) {
     case kRegA: return (m_cmos[kRegA] & ~kAUip) | (update_in_progress() ? kAUip : 0);
     case kRegC: {
       sync_periodic(m_sched.now());
@@ -320,24 +330,18 @@ uint8_t Mc146818::read_data() {
 void Mc146818::write_data(uint8_t value) {
   const uint8_t i = m_index;
   const int64_t now = m_sched.now();
+  if (is_clock_field(i)) {
+    if (running()) {
+      // Change one field of the running clock, keeping the divider phase.
+      store_time(seconds_at(now));
+      m_cmos[i] = value;
+      m_base_sec = load_time() - floor_div(now - m_base_ns, kSecond);
+    } else {
+      m_cmos[i] = value;
+    }
+    return;
+  }
   switch (i) {
-    case kSeconds:
-    case kMinutes:
-    case kHours:
-    case kDayOfWeek:
-    case kDayOfMonth:
-    case kMonth:
-    case kYear:
-    case cmos::kCentury:
-      if (running()) {
-        // Change one field of the running clock, keeping the divider phase.
-        store_time(seconds_at(now));
-        m_cmos[i] = value;
-        m_base_sec = load_time() - floor_div(now - m_base_ns, kSecond);
-      } else {
-        m_cmos[i] = value;
-      }
-      return;
     case kRegA: {
       sync_periodic(now);
       const bool was_reset = !divider_running();
