@@ -166,32 +166,21 @@ void PciDevice::define_bar(int slot, Region r) {
 
 void PciDevice::set_io_bar(int index, uint32_t size, hw::PortHandler* handler) {
   assert(index < kBarCount && size >= 4);
-  Region r;
-  r.kind = Region::Kind::Io;
-  r.size = size;
-  r.io = handler;
-  define_bar(index, std::move(r));
+  define_bar(index, Region{.kind = Region::Kind::Io, .size = size, .io = handler});
 }
 
 void PciDevice::set_mmio_bar(int index, uint32_t size, mmu::MmioHandler* handler,
                              Prefetch prefetch) {
   assert(index < kBarCount && size >= 16);
-  Region r;
-  r.kind = Region::Kind::Mmio;
-  r.size = size;
-  r.mmio = handler;
-  r.prefetch = prefetch;
-  define_bar(index, std::move(r));
+  define_bar(
+      index,
+      Region{.kind = Region::Kind::Mmio, .size = size, .prefetch = prefetch, .mmio = handler});
 }
 
 void PciDevice::set_ram_bar(int index, uint32_t size, uint8_t* host, Prefetch prefetch) {
   assert(index < kBarCount && size >= 16);
-  Region r;
-  r.kind = Region::Kind::Ram;
-  r.size = size;
-  r.ram = host;
-  r.prefetch = prefetch;
-  define_bar(index, std::move(r));
+  define_bar(index,
+             Region{.kind = Region::Kind::Ram, .size = size, .prefetch = prefetch, .ram = host});
 }
 
 void PciDevice::set_rom(std::vector<uint8_t> image) {
@@ -199,10 +188,7 @@ void PciDevice::set_rom(std::vector<uint8_t> image) {
   if (size < 2048) size = 2048;
   image.resize(size, 0);
   m_rom = std::move(image);
-  Region r;
-  r.kind = Region::Kind::Rom;
-  r.size = size;
-  define_bar(kRomSlot, std::move(r));
+  define_bar(kRomSlot, Region{.kind = Region::Kind::Rom, .size = size});
 }
 
 void PciDevice::set_interrupt_pin(uint8_t pin) {

@@ -98,7 +98,7 @@ class PciDevice : public hw::Device {
     // Where the bus mapped the region; kUnmapped when not decoded. Derived
     // from the config space (not state): the bus recomputes it.
     uint32_t mapped = kUnmapped;
-    std::unique_ptr<hw::PortHandler> relative;  // I/O: turns ports into BAR offsets
+    std::unique_ptr<hw::PortHandler> relative = nullptr;  // I/O: turns ports into BAR offsets
   };
   static constexpr uint32_t kUnmapped = 0xffffffffu;
   const Region& region(int slot) const { return m_regions[slot]; }
