@@ -14,14 +14,6 @@ AtaDisk::AtaDisk(std::unique_ptr<block::BlockDevice> image, AtaDiskConfig config
   m_cylinders = static_cast<unsigned>(std::clamp<uint64_t>(m_sectors / (16 * 63), 1, 16383));
 }
 
-void AtaDisk::set_signature() {
-  m_regs.nsector = 1;
-  m_regs.sector = 1;
-  m_regs.lcyl = 0;
-  m_regs.hcyl = 0;
-  m_regs.select &= ~0x0F;
-}
-
 uint8_t AtaDisk::status_after_reset() const {
   return status::kDrdy | status::kDsc;
 }

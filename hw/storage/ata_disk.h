@@ -38,7 +38,7 @@ class AtaDisk final : public IdeDevice {
   enum class Addressing : uint8_t { Chs, Lba28, Lba48 };
   enum class Op : uint8_t { None, Identify, Read, Write };
 
-  void set_signature() override;
+  uint16_t signature_cylinder() const override { return 0; }
   uint8_t status_after_reset() const override;
   void command(uint8_t command) override;
   void pio_block_done() override;

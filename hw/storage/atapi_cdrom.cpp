@@ -29,14 +29,6 @@ void AtapiCdrom::eject() {
   m_event = MediaEvent::MediaRemoval;
 }
 
-void AtapiCdrom::set_signature() {
-  m_regs.nsector = 1;
-  m_regs.sector = 1;
-  m_regs.lcyl = 0x14;
-  m_regs.hcyl = 0xEB;
-  m_regs.select &= ~0x0F;
-}
-
 void AtapiCdrom::power_on_reset() {
   // The disc and the tray are mechanical: a reset keeps them.
   m_locked = false;
@@ -224,13 +216,7 @@ void AtapiCdrom::send_reply(uint32_t len, uint32_t allocation) {
   m_source = Source::Reply;
   m_reply_pos = 0;
   m_left = std::min(len, allocation);
-  if (m_left == 0) return packet_ok();
-  if (m_dma) {
-    m_phase = Phase::DmaIn;
-    return start_dma(DmaDirection::ToMemory, m_left);
-  }
-  m_phase = Phase::DataIn;
-  send_next_block();
+  start_data_in();
 }
 
 void AtapiCdrom::send_sectors(uint32_t lba, uint32_t count) {
@@ -243,6 +229,12 @@ void AtapiCdrom::send_sectors(uint32_t lba, uint32_t count) {
   m_source = Source::Medium;
   m_medium_pos = uint64_t{lba} * kSectorSize;
   m_left = count * kSectorSize;
+  start_data_in();
+}
+
+// Starts sending m_left bytes to the host (by DMA when the packet asked
+// for it), or completes the packet when there is nothing to send.
+void AtapiCdrom::start_data_in() {
   if (m_left == 0) return packet_ok();
   if (m_dma) {
     m_phase = Phase::DmaIn;

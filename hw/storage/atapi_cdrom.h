@@ -56,7 +56,7 @@ class AtapiCdrom final : public IdeDevice {
   };
   enum class MediaEvent : uint8_t { None = 0, EjectRequest = 1, NewMedia = 2, MediaRemoval = 3 };
 
-  void set_signature() override;
+  uint16_t signature_cylinder() const override { return 0xEB14; }
   uint8_t status_after_reset() const override { return 0; }  // DRDY is not set on ATAPI
   void command(uint8_t command) override;
   void pio_block_done() override;
@@ -71,6 +71,7 @@ class AtapiCdrom final : public IdeDevice {
   // Sends min(len, allocation) bytes of the reply (or medium) to the host.
   void send_reply(uint32_t len, uint32_t allocation);
   void send_sectors(uint32_t lba, uint32_t count);
+  void start_data_in();  // m_left bytes from m_source
   void send_next_block();
   bool fill(uint8_t* out, uint32_t len);  // from the current source; false on an I/O error
 

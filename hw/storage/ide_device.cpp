@@ -90,6 +90,15 @@ uint32_t IdeDevice::dma_transfer(std::span<uint8_t> buf) {
   return n;
 }
 
+void IdeDevice::set_signature() {
+  const uint16_t cylinder = signature_cylinder();
+  m_regs.nsector = 1;
+  m_regs.sector = 1;
+  m_regs.lcyl = cylinder & 0xFF;
+  m_regs.hcyl = cylinder >> 8;
+  m_regs.select &= ~0x0F;
+}
+
 void IdeDevice::power_on_reset() {
   stop_pio();
   stop_dma();

@@ -97,7 +97,9 @@ class IdeDevice {
 
  protected:
   // Signature registers (nsector, sector, lcyl, hcyl) after reset/diagnostic.
-  virtual void set_signature() = 0;
+  void set_signature();
+  // The cylinder part of the signature: 0 for disks, EB14h for ATAPI.
+  virtual uint16_t signature_cylinder() const = 0;
   // Status after a reset or diagnostic: DRDY|DSC for disks, 0 for ATAPI.
   virtual uint8_t status_after_reset() const = 0;
   virtual void command(uint8_t command) = 0;
