@@ -86,6 +86,15 @@ void I8254::settle(Channel& c, int64_t tick) {
   if (c.running && !c.pending && tick >= c.load_tick) c.null_count = 0;
 }
 
+// A GATE rising edge in modes 1/2/3/5: CR goes into CE on the next CLK.
+void I8254::trigger(Channel& c, int64_t tick) {
+  c.n = c.cr;
+  c.pending = 0;
+  c.pending_tick = INT64_MAX;
+  c.running = 1;
+  c.load_tick = tick + 1;
+}
+
 int64_t I8254::counted(const Channel& c, int64_t tick) const {
   if (c.suspended) return c.held_j;
   return tick - c.load_tick;
@@ -251,13 +260,7 @@ void I8254::set_gate(int counter, bool level) {
       break;
     case 1:
     case 5:
-      if (rising && c.have_count) {  // trigger: CR into CE on the next CLK
-        c.n = c.cr;
-        c.pending = 0;
-        c.pending_tick = INT64_MAX;
-        c.running = 1;
-        c.load_tick = tick + 1;
-      }
+      if (rising && c.have_count) trigger(c, tick);
       break;
     default:  // 2, 3
       if (falling && c.running) {
@@ -265,11 +268,7 @@ void I8254::set_gate(int counter, bool level) {
         c.running = 0;
         c.out_held = 1;  // OUT goes high at once
       } else if (rising && c.have_count) {
-        c.n = c.cr;
-        c.pending = 0;
-        c.pending_tick = INT64_MAX;
-        c.running = 1;
-        c.load_tick = tick + 1;
+        trigger(c, tick);
       }
       break;
   }

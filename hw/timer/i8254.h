@@ -92,6 +92,7 @@ class I8254 : public Device, public PortHandler {
   static_assert(std::has_unique_object_representations_v<Channel>);
 
   void settle(Channel& c, int64_t tick);
+  static void trigger(Channel& c, int64_t tick);
   int64_t counted(const Channel& c, int64_t tick) const;  // j: CLKs since load, or -1 before it
   bool out_at(Channel& c, int64_t tick);
   uint16_t ce_at(Channel& c, int64_t tick);
