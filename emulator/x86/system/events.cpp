@@ -177,23 +177,26 @@ uint64_t software_interrupt(GuestEnv& env, uint64_t vector, uint64_t kind, uint6
     return 0;
   }
   const uint16_t tr_before = s.tr.selector;
-  const Status st =
-      deliver_once(env, static_cast<uint8_t>(vector), k, 0, static_cast<uint32_t>(next_eip));
-  if (!st) {
-    const Fault& f = st.fault();
-    // Through a task gate, a fault after the switch committed belongs to
-    // the new task at its first instruction (as in far.cpp's finish()).
-    if (s.tr.selector != tr_before) {
-      if (f.vector == kVecPF) s.cr[2] = f.addr;
-      if (deliver_event(env, f.vector, EventKind::Exception, f.error_code)) return s.eip;
-    }
-    env.raise(f.vector, f.error_code, f.addr);
-    return 0;
-  }
-  return s.eip;
+  // Through a task gate, a fault after the switch committed belongs to the
+  // new task; finish_helper() handles that.
+  return finish_helper(
+      env, deliver_once(env, static_cast<uint8_t>(vector), k, 0, static_cast<uint32_t>(next_eip)),
+      tr_before);
 }
 
 }  // namespace
+
+uint64_t finish_helper(GuestEnv& env, const Status& st, uint16_t tr_before) {
+  CpuState& s = *env.state;
+  if (st.ok()) return s.eip;
+  const Fault& f = st.fault();
+  if (s.tr.selector != tr_before) {
+    if (f.vector == kVecPF) s.cr[2] = f.addr;
+    if (deliver_event(env, f.vector, EventKind::Exception, f.error_code)) return s.eip;
+  }
+  env.raise(f.vector, f.error_code, f.addr);
+  return 0;
+}
 
 Status deliver_once(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t error_code,
                     uint32_t return_eip) {

@@ -29,6 +29,14 @@ bool deliver_event(ir::GuestEnv& env, uint8_t vector, EventKind kind, uint32_t e
 Status deliver_once(ir::GuestEnv& env, uint8_t vector, EventKind kind, uint32_t error_code,
                     uint32_t return_eip);
 
+// Ends a system helper: returns state.eip when `st` is ok, otherwise hands
+// its fault to the guest. A fault after a task switch committed (TR no
+// longer `tr_before`: loading the new task's segments) belongs to the new
+// task at its first instruction (SDM vol. 3, 7.3 step 13), so it is
+// delivered here, since raising would report the old task's EIP. Anything
+// else (and a triple fault) is raised; returns 0 then.
+uint64_t finish_helper(ir::GuestEnv& env, const Status& st, uint16_t tr_before);
+
 // software_interrupt(vector, kind, next_eip) -> handler EIP. INT n (kind
 // SoftwareInt) and INT3/INTO (SoftwareTrap) in system mode. A fault during
 // delivery (gate DPL, #PF on the stack...) is raised at the INT instruction.

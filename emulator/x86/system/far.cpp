@@ -18,24 +18,6 @@ uint32_t sel_error(uint16_t sel) {
   return sel & 0xfffc;
 }
 
-// Raises a failed Status into the env; returns the helper's result.
-// Raises a failed Status into the env; returns the helper's result. A
-// fault after a task switch committed (TR changed: loading the new task's
-// segments) belongs to the new task at its first instruction (SDM vol. 3,
-// 7.3 step 13): it is delivered here, since raising would report the old
-// task's EIP. (Only a triple fault still goes out as a raise.)
-uint64_t finish(GuestEnv& env, const Status& st, uint16_t tr_before) {
-  CpuState& s = *env.state;
-  if (st.ok()) return s.eip;
-  const Fault& f = st.fault();
-  if (s.tr.selector != tr_before) {
-    if (f.vector == kVecPF) s.cr[2] = f.addr;
-    if (deliver_event(env, f.vector, EventKind::Exception, f.error_code)) return s.eip;
-  }
-  env.raise(f.vector, f.error_code, f.addr);
-  return 0;
-}
-
 bool real_or_vm86(const CpuState& s) {
   return !(s.cr[0] & 1) || (s.eflags & kVM);
 }
@@ -75,6 +57,26 @@ void load_cs(CpuState& s, uint16_t sel, const Descriptor& d, unsigned cpl, uint3
   s.eip = eip;
 }
 
+// The descriptor a far JMP/CALL/RET selector names; a null selector is #GP(0).
+Status fetch_far_descriptor(GuestEnv& env, uint16_t sel, Descriptor& d) {
+  if (sel_error(sel) == 0) return Fault{kVecGP, 0};
+  return fetch_descriptor(env, sel, d, kVecGP, 0);
+}
+
+// CALL to code at the current privilege level, once its checks passed:
+// pushes the return CS:EIP (`bytes` wide) and enters `code` at `eip`.
+Status call_same_level(GuestEnv& env, uint16_t old_cs, uint32_t return_eip, unsigned bytes,
+                       uint16_t sel, Descriptor& code, unsigned cpl, uint32_t eip) {
+  CpuState& s = *env.state;
+  StackCursor stack(env);
+  SYS_TRY(stack.push(old_cs, bytes));
+  SYS_TRY(stack.push(return_eip, bytes));
+  SYS_TRY(mark_accessed(env, sel, code));
+  stack.commit(s);
+  load_cs(s, sel, code, cpl, eip);
+  return {};
+}
+
 bool is_task_target(const Descriptor& d) {
   const unsigned t = d.type();
   return d.is_system() && (t == kTaskGate || t == kTss16Available || t == kTss32Available ||
@@ -96,9 +98,8 @@ Status far_jmp_impl(GuestEnv& env, uint16_t sel, uint32_t offset, unsigned opsiz
     return {};
   }
   const unsigned cpl = cpl_of(s);
-  if (sel_error(sel) == 0) return Fault{kVecGP, 0};
   Descriptor d;
-  SYS_TRY(fetch_descriptor(env, sel, d, kVecGP, 0));
+  SYS_TRY(fetch_far_descriptor(env, sel, d));
   if (d.is_code()) {
     SYS_TRY(check_direct_code(sel, d, cpl));
     if (offset > d.limit()) return Fault{kVecGP, 0};
@@ -141,20 +142,13 @@ Status far_call_impl(GuestEnv& env, uint16_t sel, uint32_t offset, unsigned opsi
     return {};
   }
   const unsigned cpl = cpl_of(s);
-  if (sel_error(sel) == 0) return Fault{kVecGP, 0};
   Descriptor d;
-  SYS_TRY(fetch_descriptor(env, sel, d, kVecGP, 0));
+  SYS_TRY(fetch_far_descriptor(env, sel, d));
   if (d.is_code()) {
     SYS_TRY(check_direct_code(sel, d, cpl));
     if (!stack_room(s.seg[kSs], s.gpr[kEsp], 2 * opsize)) return Fault{kVecSS, 0};
     if (offset > d.limit()) return Fault{kVecGP, 0};
-    StackCursor stack(env);
-    SYS_TRY(stack.push(old_cs, opsize));
-    SYS_TRY(stack.push(return_eip, opsize));
-    SYS_TRY(mark_accessed(env, sel, d));
-    stack.commit(s);
-    load_cs(s, sel, d, cpl, offset);
-    return {};
+    return call_same_level(env, old_cs, return_eip, opsize, sel, d, cpl, offset);
   }
   if (is_task_target(d)) {
     SYS_TRY(check_task_target(d, sel, cpl));
@@ -172,13 +166,7 @@ Status far_call_impl(GuestEnv& env, uint16_t sel, uint32_t offset, unsigned opsi
   if (eip > code.limit()) return Fault{kVecGP, 0};
   if (code.conforming() || code.dpl() == cpl) {
     if (!stack_room(s.seg[kSs], s.gpr[kEsp], 2 * bytes)) return Fault{kVecSS, 0};
-    StackCursor stack(env);
-    SYS_TRY(stack.push(old_cs, bytes));
-    SYS_TRY(stack.push(return_eip, bytes));
-    SYS_TRY(mark_accessed(env, target, code));
-    stack.commit(s);
-    load_cs(s, target, code, cpl, eip);
-    return {};
+    return call_same_level(env, old_cs, return_eip, bytes, target, code, cpl, eip);
   }
   // To an inner level: the new stack from the TSS, the old SS:ESP and the
   // gate's parameters copied onto it.
@@ -229,8 +217,7 @@ void null_inaccessible_segments(CpuState& s, unsigned cpl) {
 
 // The code segment RET/IRET return to, checked (SDM vol. 2, RET).
 Status check_return_code(GuestEnv& env, uint16_t sel, unsigned cpl, Descriptor& d) {
-  if (sel_error(sel) == 0) return Fault{kVecGP, 0};
-  SYS_TRY(fetch_descriptor(env, sel, d, kVecGP, 0));
+  SYS_TRY(fetch_far_descriptor(env, sel, d));
   const unsigned rpl = sel & 3;
   if (rpl < cpl || !d.is_code()) return Fault{kVecGP, sel_error(sel)};
   if (d.conforming() ? d.dpl() > rpl : d.dpl() != rpl) return Fault{kVecGP, sel_error(sel)};
@@ -388,30 +375,30 @@ Status iret_impl(GuestEnv& env, unsigned opsize, uint32_t next_eip) {
 
 uint64_t far_jmp(GuestEnv& env, uint64_t sel, uint64_t offset, uint64_t opsize, uint64_t next) {
   const uint16_t tr = env.state->tr.selector;
-  return finish(env,
-                far_jmp_impl(env, static_cast<uint16_t>(sel), static_cast<uint32_t>(offset),
-                             static_cast<unsigned>(opsize), static_cast<uint32_t>(next)),
-                tr);
+  return finish_helper(env,
+                       far_jmp_impl(env, static_cast<uint16_t>(sel), static_cast<uint32_t>(offset),
+                                    static_cast<unsigned>(opsize), static_cast<uint32_t>(next)),
+                       tr);
 }
 
 uint64_t far_call(GuestEnv& env, uint64_t sel, uint64_t offset, uint64_t opsize, uint64_t ret) {
   const uint16_t tr = env.state->tr.selector;
-  return finish(env,
-                far_call_impl(env, static_cast<uint16_t>(sel), static_cast<uint32_t>(offset),
-                              static_cast<unsigned>(opsize), static_cast<uint32_t>(ret)),
-                tr);
+  return finish_helper(env,
+                       far_call_impl(env, static_cast<uint16_t>(sel), static_cast<uint32_t>(offset),
+                                     static_cast<unsigned>(opsize), static_cast<uint32_t>(ret)),
+                       tr);
 }
 
 uint64_t far_ret(GuestEnv& env, uint64_t opsize, uint64_t release, uint64_t, uint64_t) {
   const uint16_t tr = env.state->tr.selector;
-  return finish(
+  return finish_helper(
       env, far_ret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(release)), tr);
 }
 
 uint64_t iret(GuestEnv& env, uint64_t opsize, uint64_t next_eip, uint64_t, uint64_t) {
   const uint16_t tr = env.state->tr.selector;
-  return finish(env, iret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(next_eip)),
-                tr);
+  return finish_helper(
+      env, iret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(next_eip)), tr);
 }
 
 constexpr uint16_t kEffects = ir::kReadsState | ir::kWritesState | ir::kReadsCc | ir::kWritesCc |
