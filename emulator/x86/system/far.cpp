@@ -22,6 +22,13 @@ bool real_or_vm86(const CpuState& s) {
   return !(s.cr[0] & 1) || (s.eflags & kVM);
 }
 
+// The descriptor a far JMP/CALL/RET selector (or call gate target) names; a null selector is
+// #GP(0).
+Status fetch_far_descriptor(GuestEnv& env, uint16_t sel, Descriptor& d) {
+  if (sel_error(sel) == 0) return Fault{kVecGP, 0};
+  return fetch_descriptor(env, sel, d, kVecGP, 0);
+}
+
 // A code segment as the direct target of JMP/CALL: conforming with
 // DPL <= CPL, or non-conforming with RPL <= CPL and DPL = CPL.
 Status check_direct_code(uint16_t sel, const Descriptor& d, unsigned cpl) {
@@ -32,8 +39,9 @@ Status check_direct_code(uint16_t sel, const Descriptor& d, unsigned cpl) {
   return {};
 }
 
-// System descriptors JMP and CALL may name, other than call gates.
-Status check_task_target(const Descriptor& d, uint16_t sel, unsigned cpl) {
+// A system descriptor JMP or CALL names (call gate, task gate, TSS): DPL >=
+// max(CPL, RPL), present.
+Status check_system_target(const Descriptor& d, uint16_t sel, unsigned cpl) {
   if (d.dpl() < cpl || d.dpl() < (sel & 3u)) return Fault{kVecGP, sel_error(sel)};
   if (!d.present()) return Fault{kVecNP, sel_error(sel)};
   return {};
@@ -42,11 +50,9 @@ Status check_task_target(const Descriptor& d, uint16_t sel, unsigned cpl) {
 // The code segment a call gate leads to.
 Status gate_target(GuestEnv& env, const Descriptor& gate, uint16_t sel, unsigned cpl,
                    uint16_t& target, Descriptor& code) {
-  if (gate.dpl() < cpl || gate.dpl() < (sel & 3u)) return Fault{kVecGP, sel_error(sel)};
-  if (!gate.present()) return Fault{kVecNP, sel_error(sel)};
+  SYS_TRY(check_system_target(gate, sel, cpl));
   target = gate.gate_selector();
-  if (sel_error(target) == 0) return Fault{kVecGP, 0};
-  SYS_TRY(fetch_descriptor(env, target, code, kVecGP, 0));
+  SYS_TRY(fetch_far_descriptor(env, target, code));
   if (!code.is_code() || code.dpl() > cpl) return Fault{kVecGP, sel_error(target)};
   if (!code.present()) return Fault{kVecNP, sel_error(target)};
   return {};
@@ -55,12 +61,6 @@ Status gate_target(GuestEnv& env, const Descriptor& gate, uint16_t sel, unsigned
 void load_cs(CpuState& s, uint16_t sel, const Descriptor& d, unsigned cpl, uint32_t eip) {
   s.seg[kCs] = make_cache(static_cast<uint16_t>((sel & 0xfffc) | cpl), d);
   s.eip = eip;
-}
-
-// The descriptor a far JMP/CALL/RET selector names; a null selector is #GP(0).
-Status fetch_far_descriptor(GuestEnv& env, uint16_t sel, Descriptor& d) {
-  if (sel_error(sel) == 0) return Fault{kVecGP, 0};
-  return fetch_descriptor(env, sel, d, kVecGP, 0);
 }
 
 // CALL to code at the current privilege level, once its checks passed:
@@ -120,7 +120,7 @@ Status far_jmp_impl(GuestEnv& env, uint16_t sel, uint32_t offset, unsigned opsiz
     return {};
   }
   if (is_task_target(d)) {
-    SYS_TRY(check_task_target(d, sel, cpl));
+    SYS_TRY(check_system_target(d, sel, cpl));
     return task_switch(env, task_selector(d, sel), TaskSwitchReason::Jump, 0, next_eip);
   }
   return Fault{kVecGP, sel_error(sel)};
@@ -151,7 +151,7 @@ Status far_call_impl(GuestEnv& env, uint16_t sel, uint32_t offset, unsigned opsi
     return call_same_level(env, old_cs, return_eip, opsize, sel, d, cpl, offset);
   }
   if (is_task_target(d)) {
-    SYS_TRY(check_task_target(d, sel, cpl));
+    SYS_TRY(check_system_target(d, sel, cpl));
     return task_switch(env, task_selector(d, sel), TaskSwitchReason::Call, 0, return_eip);
   }
   if (!d.is_system() || (d.type() != kCallGate16 && d.type() != kCallGate32))
