@@ -56,7 +56,7 @@ CachedBlock* BlockCache::insert(std::unique_ptr<CachedBlock> block,
     if (std::find(list.begin(), list.end(), b) == list.end()) list.push_back(b);
     set_code_page(p);
   });
-  m_jump_cache[jump_index(b->key)] = {b->key, b};
+  m_jump_cache[jump_index(b->key)] = {b->key, b, nullptr};
   auto [it, inserted] = m_blocks.insert_or_assign(b->key, std::move(block));
   return it->second.get();
 }
@@ -74,7 +74,7 @@ void BlockCache::remove(CachedBlock* b) {
     }
   });
   JumpSlot& slot = m_jump_cache[jump_index(b->key)];
-  if (slot.block == b) slot.block = nullptr;
+  if (slot.block == b) slot = JumpSlot{};  // no indirect exit may enter it now
   auto it = m_blocks.find(b->key);
   if (it != m_blocks.end() && it->second.get() == b) {
     m_graveyard.push_back(std::move(it->second));

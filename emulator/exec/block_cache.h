@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -100,7 +101,7 @@ class BlockCache {
     if (slot.block && slot.key == key) return slot.block;
     auto it = m_blocks.find(key);
     if (it == m_blocks.end()) return nullptr;
-    slot = {key, it->second.get()};
+    slot = {key, it->second.get(), nullptr};
     return slot.block;
   }
 
@@ -140,6 +141,9 @@ class BlockCache {
     jit_cross_links.clear();
   }
   void unlink_jit_chains() {
+    // Host code of an older JIT epoch is gone: no indirect exit may enter it.
+    if (jit && jit_links_jit_epoch != jit->epoch())
+      for (JumpSlot& slot : m_jump_cache) slot.jit_body = nullptr;
     unlink_cross_page_chains();
     for (uint64_t* slot : jit_links) *slot = 0;
     jit_links.clear();
@@ -149,6 +153,25 @@ class BlockCache {
   bool jit_links_stale() const {
     return jit_links_epoch != m_epoch || (jit && jit_links_jit_epoch != jit->epoch());
   }
+  // Indirect exits of compiled user-mode blocks look their successor up in
+  // the jump cache (backend::x64::IndirectLookup) and enter its body if the
+  // entry has one. Set when `block` (live, compiled in the current JIT
+  // epoch, links not stale) is about to run; an entry loses it when the
+  // slot is refilled, its block dropped (remove, clear) or the JIT flushed
+  // (unlink_jit_chains). `max_temps`: blocks needing more temps than every
+  // user of the cache has are not published (their temps arrays differ).
+  void publish_jit_body(CachedBlock* block, size_t max_temps) {
+    if (block->key.mode & ir::kModeSystem || !block->jit_body || !jit ||
+        block->jit_epoch != jit->epoch() || block->program.num_slots() > max_temps)
+      return;
+    m_jump_cache[jump_index(block->key)] = {block->key, block, block->jit_body};
+  }
+  // Where the compiled indirect exits of a block with this CS base and mode
+  // look up successors.
+  backend::x64::IndirectLookup indirect_lookup(uint32_t cs_base, uint32_t mode) const {
+    return {m_jump_cache.data(), kJumpCacheBits, cs_base, mode};
+  }
+
   // Engine::Compare: compiled compare code logs its stores here.
   StoreLog compare_log;
   size_t size() const { return m_blocks.size(); }
@@ -172,7 +195,16 @@ class BlockCache {
   struct JumpSlot {
     BlockKey key;
     CachedBlock* block = nullptr;
+    const void* jit_body = nullptr;  // see publish_jit_body
   };
+  static_assert(sizeof(JumpSlot) == backend::x64::IndirectLookup::kEntryBytes);
+  static_assert(offsetof(JumpSlot, key) + offsetof(BlockKey, eip) ==
+                backend::x64::IndirectLookup::kEipOff);
+  static_assert(offsetof(JumpSlot, key) + offsetof(BlockKey, cs_base) ==
+                backend::x64::IndirectLookup::kCsBaseOff);
+  static_assert(offsetof(JumpSlot, key) + offsetof(BlockKey, mode) ==
+                backend::x64::IndirectLookup::kModeOff);
+  static_assert(offsetof(JumpSlot, jit_body) == backend::x64::IndirectLookup::kBodyOff);
   std::array<JumpSlot, 1u << kJumpCacheBits> m_jump_cache{};
   std::unordered_map<uint32_t, std::vector<CachedBlock*>> m_page_blocks;
   std::vector<uint64_t> m_code_pages;  // 1 bit per 4 KiB page of 4 GiB: 128 KiB

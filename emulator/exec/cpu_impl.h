@@ -70,6 +70,9 @@ struct Cpu::Impl {
         if (const backend::x64::BlockFn fn = jit_code(block)) {
           // A compile may have flushed the code memory: drop stale links.
           if (cache.jit_links_stale()) cache.unlink_jit_chains();
+          // Indirect exits may enter this block from now on (not with -d
+          // exec, which logs every block the loop runs).
+          if (!config.log.has(LogItem::Exec)) cache.publish_jit_body(block, kMinTemps);
           return backend::x64::Jit::run(fn, env, temps.data() + kJitTempsOffset);
         }
         return interp::run(block->program, env, temps.data() + kJitTempsOffset);
@@ -108,8 +111,13 @@ struct Cpu::Impl {
         // Relinked later if still valid (its slots were unlinked with the flush).
         for (uint32_t k = 0; k < block->ir.num_direct_exits; ++k) block->jit_chain[k] = 0;
       }
-      const auto c =
-          jit.compile_chained(block->ir, block->jit_chain.get(), reinterpret_cast<uint64_t>(block));
+      // A user-mode block that keeps CS base and mode looks up the successor
+      // of its indirect exit inline (same key but EIP).
+      backend::x64::IndirectLookup indirect;
+      if (!(block->key.mode & ir::kModeSystem) && block->keeps_mode)
+        indirect = cache.indirect_lookup(block->key.cs_base, block->key.mode);
+      const auto c = jit.compile_chained(block->ir, block->jit_chain.get(),
+                                         reinterpret_cast<uint64_t>(block), indirect);
       block->jit_code = c.fn;
       block->jit_body = c.body;
       block->jit_epoch = jit.epoch();
@@ -174,7 +182,9 @@ struct Cpu::Impl {
   std::shared_ptr<BlockCache> cache_owner;
   BlockCache& cache;
   HostFaultTrap trap;
-  std::vector<uint64_t> temps = std::vector<uint64_t>(256);
+  // Every Impl starts with kMinTemps temps (+ kJitTempsOffset) and only grows them.
+  static constexpr size_t kMinTemps = 254;
+  std::vector<uint64_t> temps = std::vector<uint64_t>(kMinTemps + kJitTempsOffset);
   std::atomic<bool> exit_requested{false};
   std::atomic<bool> irq_level{false};
   CpuStats stats;

@@ -506,6 +506,59 @@ TEST_F(ExecTest, HelperException) {
   EXPECT_EQ(cpu->state().gpr[kEax], 1u);
 }
 
+// Engine::Jit: indirect exits to compiled blocks of the same key jump
+// straight into them (the loop sees only every chain budget's end), and an
+// invalidated block is not entered through the stale jump cache entry.
+TEST(ExecJit, IndirectExitsChainAndSeeInvalidation) {
+  install_host_fault_handler();
+  GuestMemory mem;
+  mem.map(0x1000, 0x4000);
+  FakeFrontEnd fe;
+  CpuConfig config;
+  config.guest_base = mem.base();
+  config.engine = Engine::Jit;
+  config.translate = [&fe](const x86::TranslateRequest& r) { return fe.translate(r); };
+  auto cpu = std::make_unique<Cpu>(config);
+  auto& s = cpu->state();
+  s.seg[x86::kCs].flags = 1u << 14;
+  s.seg[x86::kSs].flags = 1u << 14;
+  s.cr[0] = 1;
+  fe.at(0x1000, 4, [](Builder& b, auto&) {  // "call [eax]" until ECX reaches 2000
+    b.insn_start(0x1000);
+    Value ecx = b.add(b.get_gpr(kEcx), 1u);
+    b.set_gpr(kEcx, ecx);
+    b.exit_if(b.eq(ecx, 2000u), 0x1004);
+    b.exit_indirect(b.get_gpr(kEax));
+  });
+  fe.at(0x1004, 1, [](Builder& b, auto&) {
+    b.insn_start(0x1004);
+    b.exit_syscall(0x1005);
+  });
+  int version = 1;
+  fe.at(0x1010, 1, [&version](Builder& b, auto&) {  // "ret" to EBX, counting in EDX
+    b.insn_start(0x1010);
+    b.set_gpr(kEdx, b.add(b.get_gpr(kEdx), b.imm32(version)));
+    b.exit_indirect(b.get_gpr(kEbx));
+  });
+  s.eip = 0x1000;
+  s.gpr[kEax] = 0x1010;
+  s.gpr[kEbx] = 0x1000;
+  EXPECT_EQ(cpu->run().kind, ExitKind::Syscall);
+  EXPECT_EQ(s.gpr[kEcx], 2000u);
+  EXPECT_EQ(s.gpr[kEdx], 1999u);
+  // 3999 blocks ran; without inline lookups the loop would have run each.
+  EXPECT_LT(cpu->stats().blocks_executed, 100u);
+  // New code at 0x1010: the next run must translate it again and use it.
+  version = 2;
+  cpu->invalidate_code(0x1010, 1);
+  s.eip = 0x1000;
+  s.gpr[kEcx] = 0;
+  s.gpr[kEdx] = 0;
+  EXPECT_EQ(cpu->run().kind, ExitKind::Syscall);
+  EXPECT_EQ(s.gpr[kEdx], 2u * 1999);
+  EXPECT_EQ(fe.translations, 4);
+}
+
 TEST(ExecEngines, AllEnginesCanBeCreated) {
   CpuConfig config;
   for (Engine engine : {Engine::Interp, Engine::Jit, Engine::Compare}) {

@@ -57,7 +57,7 @@ void emit_ExitJump(Emitter& e, const ir::Inst& i) {
 void emit_ExitIndirect(Emitter& e, const ir::Inst& i) {
   e.load32(eax, i.args[0]);
   e.mov(dword[rbx + Emitter::kEipOff], eax);
-  e.leave(encode_exit(ExitKind::Indirect));
+  e.leave_indirect();
 }
 void emit_RaiseFault(Emitter& e, const ir::Inst& i) {
   raise(e, i.aux, static_cast<uint32_t>(i.imm), static_cast<uint32_t>(i.imm >> 32));

@@ -7,6 +7,7 @@
 
 #include <xbyak/xbyak.h>
 
+#include "emulator/backend/x64/jit.h"
 #include "emulator/backend/x64/reg_alloc.h"
 #include "emulator/interp/interpreter.h"
 #include "emulator/ir/block.h"
@@ -64,6 +65,9 @@ class Emitter : public Xbyak::CodeGenerator {
   // A direct exit through `slot`: jumps straight into the successor's body
   // when exec has linked the slot (chaining), else leaves.
   void leave_direct(uint32_t slot);
+  // An indirect exit to the EIP in eax (already stored): jumps straight
+  // into the successor's body when m_indirect's table has it, else leaves.
+  void leave_indirect();
 
   // Chaining (null: none). chain_slots[k]: host address of the body of
   // direct exit k's successor, or 0; written by exec. `tag` is stored to
@@ -71,6 +75,7 @@ class Emitter : public Xbyak::CodeGenerator {
   // is the chain budget (jumps left before returning to the loop).
   const uint64_t* m_chain_slots = nullptr;
   uint64_t m_tag = 0;
+  IndirectLookup m_indirect;
   size_t m_body_offset = 0;
 
   // Temps defined by const32/const64 in this block, so that uses load an

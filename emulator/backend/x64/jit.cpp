@@ -39,11 +39,12 @@ BlockFn Jit::compile(const ir::Block& block) {
   return compile_chained(block, nullptr, 0).fn;
 }
 
-Jit::Chained Jit::compile_chained(const ir::Block& block, const uint64_t* chain_slots,
-                                  uint64_t tag) {
+Jit::Chained Jit::compile_chained(const ir::Block& block, const uint64_t* chain_slots, uint64_t tag,
+                                  const IndirectLookup& indirect) {
   if (!m_cache.ok()) return {};
   m_emitter->m_chain_slots = chain_slots;
   m_emitter->m_tag = tag;
+  m_emitter->m_indirect = chain_slots ? indirect : IndirectLookup{};
   try {
     m_emitter->reset();
     m_emitter->emit_block(block);

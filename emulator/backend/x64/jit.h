@@ -33,6 +33,20 @@ struct JitStats {
 
 class Emitter;
 
+// Inline lookup at indirect exits (user mode): exec's jump cache, read by
+// compiled code. Entries of kEntryBytes, 1 << bits of them, indexed by
+// (eip ^ eip >> bits ^ mode) & mask; an entry matches when its eip, cs_base
+// and mode equal the successor's key, and is followed when its body (the
+// successor's chained entry point, valid for the JIT's current epoch) is
+// non-null. cs_base and mode are the exiting block's (it keeps them).
+struct IndirectLookup {
+  static constexpr uint32_t kEntryBytes = 32, kEipOff = 0, kCsBaseOff = 4, kModeOff = 8,
+                            kBodyOff = 24;
+  const void* table = nullptr;  // null: indirect exits return to the loop
+  uint32_t bits = 0;
+  uint32_t cs_base = 0, mode = 0;
+};
+
 // The x86-64 JIT: compiles IR blocks into a CodeCache. One per translation
 // cache (exec::BlockCache); not thread-safe (its users run one at a time).
 class Jit {
@@ -52,11 +66,13 @@ class Jit {
   // has block.num_direct_exits entries, read by the code at run time; `tag`
   // is written to temps[-2] when the block's body starts; temps[-1] is the
   // chain budget). `body` is where a chained jump from another block enters.
+  // `indirect`: where its indirect exit looks the successor up (optional).
   struct Chained {
     BlockFn fn = nullptr;
     const void* body = nullptr;
   };
-  Chained compile_chained(const ir::Block& block, const uint64_t* chain_slots, uint64_t tag);
+  Chained compile_chained(const ir::Block& block, const uint64_t* chain_slots, uint64_t tag,
+                          const IndirectLookup& indirect = {});
   uint64_t epoch() const { return m_cache.epoch(); }
   const JitStats& stats() const { return m_stats; }
 
