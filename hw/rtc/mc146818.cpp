@@ -298,8 +298,7 @@ static bool is_clock_field(uint8_t i) {
     case kDayOfMonth:
     case kMonth:
     case kYear:
-    case cmos::kCentury:
-      return true;
+    case cmos::kCentury: return true;
     default: return false;
   }
 }
