@@ -71,9 +71,11 @@ struct CpuState {
   // block boundary and clears it (one instruction later at the earliest).
   uint8_t int_shadow = 0;
   // Model-specific registers (RDMSR/WRMSR, system mode): SYSENTER's target
-  // and the TSC as an offset from the host's counter.
+  // and the TSC as an offset from the host's counter; IA32_TSC_ADJUST
+  // accumulates every change software made to the TSC (SDM 17.17.3).
   uint32_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
   uint64_t tsc_offset = 0;
+  uint64_t tsc_adjust = 0;
   FpuState fpu;
 };
 

@@ -273,17 +273,24 @@ constexpr uint16_t kState = ir::kReadsState | ir::kWritesState;
 
 CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
   // "GenuineIntel" in EBX, EDX, ECX order. The basic leaves reach 0x16 only
-  // to state the TSC rate (0x15, 0x16); leaves 3..0x14 are empty.
-  constexpr uint32_t kMaxBasic = 0x16, kMaxExtended = 0x80000004;
+  // to state the TSC rate (0x15, 0x16); the only other ones past 2 are 7
+  // (IA32_TSC_ADJUST exists) and 0x80000007 (the TSC is invariant). With
+  // those three facts Linux trusts the TSC without a clocksource watchdog:
+  // with only the PIT no clocksource could validate it, so Linux would run
+  // without high-resolution timers, and under host load the watchdog
+  // (comparing with PIT ticks the host was late to deliver) could declare
+  // the TSC unstable.
+  constexpr uint32_t kMaxBasic = 0x16, kMaxExtended = 0x80000007;
   static constexpr char kBrand[49] = "dynemu virtual P6 CPU";
   if (leaf >= 0x80000000) {
     if (leaf == 0x80000000) return {kMaxExtended, 0, 0, 0};
-    if (leaf >= 0x80000002 && leaf <= kMaxExtended) {
+    if (leaf == 0x80000007) return {0, 0, 0, 1u << 8};
+    if (leaf >= 0x80000002 && leaf <= 0x80000004) {
       uint32_t r[4];
       std::memcpy(r, kBrand + (leaf - 0x80000002) * 16, 16);
       return {r[0], r[1], r[2], r[3]};
     }
-    if (leaf == 0x80000001) return {0, 0, 0, 0};
+    if (leaf <= kMaxExtended) return {0, 0, 0, 0};
     leaf = kMaxBasic;
   }
   if (leaf > kMaxBasic) leaf = kMaxBasic;
@@ -302,6 +309,7 @@ CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
     }
     case 2:  // the Pentium Pro's cache and TLB descriptors
       return {0x03020101, 0, 0, 0x0c040843};
+    case 7: return {0, 1u << 1, 0, 0};
     case 0x15: return {1, kTscHz / kCrystalHz, kCrystalHz, 0};
     case 0x16: return {kTscMhz, kTscMhz, 0, 0};
     default: return {0, 0, 0, 0};

@@ -13,7 +13,6 @@
 #include "emulator/x86/helpers.h"
 #include "emulator/x86/lazy_flags.h"
 #include "emulator/x86/translate.h"
-#include "emulator/x86/tsc.h"
 
 namespace dynemu::x86 {
 namespace {
@@ -469,20 +468,6 @@ TEST(X86Exec, Cpuid) {
 
 // Leaves 0x15/0x16 state the TSC rate, so a guest kernel need not
 // calibrate it; RDTSC and the TSC MSR count at that rate.
-TEST(X86Exec, CpuidStatesTheTscRate) {
-  const x86::CpuidResult l15 = x86::cpuid_leaf(0x15, 0);
-  ASSERT_NE(l15.eax, 0u);
-  EXPECT_EQ(uint64_t{l15.ecx} * l15.ebx / l15.eax, x86::kTscHz);
-  EXPECT_EQ(x86::cpuid_leaf(0x16, 0).eax, x86::kTscHz / 1'000'000);
-  EXPECT_EQ(x86::cpuid_leaf(0x7, 0).ebx, 0u);  // the leaves in between are empty
-
-  x86::CpuState s;
-  s.tsc_offset = x86::tsc_offset_for(uint64_t{1} << 40);
-  const uint64_t first = x86::guest_tsc(s);
-  EXPECT_GE(first, uint64_t{1} << 40);
-  EXPECT_GE(x86::guest_tsc(s), first);
-}
-
 TEST(X86Exec, Daa) {
   Machine m;
   ASSERT_EQ(m.run(k_daa), Stop::Syscall);

@@ -22,6 +22,7 @@ constexpr uint32_t kCr4Writable = kCr4Tsd | kCr4De | kCr4Pse | kCr4Pge | kCr4Pce
 enum Msr : uint32_t {
   kMsrTsc = 0x10,
   kMsrPlatformId = 0x17,
+  kMsrTscAdjust = 0x3b,
   kMsrBiosUpdateTrigger = 0x79,
   kMsrBiosSignId = 0x8b,
   kMsrSysenterCs = 0x174,
@@ -135,6 +136,7 @@ uint64_t rdmsr(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
   uint64_t value;
   switch (s.gpr[kEcx]) {
     case kMsrTsc: value = guest_tsc(s); break;
+    case kMsrTscAdjust: value = s.tsc_adjust; break;
     case kMsrPlatformId: value = 0; break;
     case kMsrBiosSignId: value = 0; break;  // no microcode update loaded
     case kMsrSysenterCs: value = s.sysenter_cs; break;
@@ -152,7 +154,16 @@ uint64_t wrmsr(GuestEnv& env, uint64_t, uint64_t, uint64_t, uint64_t) {
   const uint32_t lo = s.gpr[kEax];
   const uint64_t value = uint64_t{s.gpr[kEdx]} << 32 | lo;
   switch (s.gpr[kEcx]) {
-    case kMsrTsc: s.tsc_offset = tsc_offset_for(value); break;
+    case kMsrTsc: {
+      const uint64_t offset = tsc_offset_for(value);
+      s.tsc_adjust += offset - s.tsc_offset;
+      s.tsc_offset = offset;
+      break;
+    }
+    case kMsrTscAdjust:
+      s.tsc_offset += value - s.tsc_adjust;
+      s.tsc_adjust = value;
+      break;
     case kMsrBiosUpdateTrigger:  // a microcode update: ignored
     case kMsrBiosSignId: break;  // written 0 before CPUID to read the revision
     case kMsrSysenterCs: s.sysenter_cs = lo & 0xffff; break;
