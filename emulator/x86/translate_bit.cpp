@@ -21,14 +21,16 @@ void bit_test(Translator& t, const Insn& insn, BitOp op) {
   Value offset = t.read_operand(insn, 1);
   Value addr, value, bit;
   if (dst.kind == OperandKind::Mem) {
-    addr = t.mem_linear(insn);
+    Value ea = t.effective_address(insn);
     if (off_op.kind == OperandKind::Reg) {
       // Bit offset addressing: the register offset is signed and may reach
       // beyond the addressed operand (SDM vol. 1, 3.7.5.1).
       Value signed_off = b.sext(offset, bytes);
       Value step = b.shl(b.sar(signed_off, bits == 32 ? 5u : 4u), bytes == 4 ? 2u : 1u);
-      addr = b.add(addr, step);
+      ea = b.add(ea, step);
+      if (insn.addrsize == 2) ea = b.zext16(ea);
     }
+    addr = t.linear(insn.mem.seg, ea, bytes, op != BitOp::Test);
     value = b.load_sized(addr, bytes);
   } else {
     value = t.read_operand(insn, 0);

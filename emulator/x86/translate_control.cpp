@@ -127,7 +127,7 @@ void Translator::op_Int(const Insn& insn) {
 // BOUND r16/32, m16&16/m32&32 (62 /r): #BR if the index is out of bounds
 void Translator::op_Bound(const Insn& insn) {
   const unsigned bytes = insn.opsize;
-  Value addr = mem_linear(insn);
+  Value addr = mem_linear(insn, 2 * bytes);
   Value lower = m_b.sext(m_b.load_sized(addr, bytes), bytes);
   Value upper = m_b.sext(m_b.load_sized(m_b.add(addr, bytes), bytes), bytes);
   Value index = m_b.sext(read_operand(insn, 0), bytes);
@@ -143,7 +143,7 @@ std::pair<Value, Value> far_target(Translator& t, const Insn& insn) {
   ir::Builder& b = t.ir();
   const Operand& o = insn.operands[0];
   if (o.kind == OperandKind::Far) return {b.imm32(o.value), b.imm32(o.sel)};
-  Value addr = t.mem_linear(insn);
+  Value addr = t.mem_linear(insn, insn.opsize + 2u);
   Value offset = b.load_sized(addr, insn.opsize);
   Value sel = b.load16(b.add(addr, insn.opsize));
   return {offset, sel};

@@ -28,7 +28,7 @@ void Translator::op_MovToSeg(const Insn& insn) {
   Value sel = read_operand(insn, 1);
   const unsigned seg = insn.operands[0].reg;
   load_segment(seg, sel);
-  if (seg != kFs && seg != kGs) end_block_after(insn);
+  if (system() || (seg != kFs && seg != kGs)) end_block_after(insn);
 }
 
 // MOV r32, CRn (0F 20); MOV CRn, r32 (0F 22); MOV r32, DRn (0F 21);
@@ -132,7 +132,7 @@ void Translator::op_Cmpxchg(const Insn& insn) {
 // CMPXCHG8B m64 (0F C7 /1): EDX:EAX vs m64; equal: m64 = ECX:EBX, else
 // EDX:EAX = m64. Only ZF changes. The memory is always written.
 void Translator::op_Cmpxchg8b(const Insn& insn) {
-  Value addr = mem_linear(insn);
+  Value addr = mem_linear(insn, 8, true);
   Value m = m_b.load64(addr);
   Value expected = m_b.pack64(m_b.get_gpr(kEax), m_b.get_gpr(kEdx));
   Value equal = m_b.eq64(m, expected);
@@ -180,12 +180,14 @@ namespace {
 void load_far_pointer(Translator& t, const Insn& insn, unsigned seg) {
   ir::Builder& b = t.ir();
   const unsigned bytes = insn.opsize;
-  Value addr = t.mem_linear(insn);
+  Value addr = t.mem_linear(insn, bytes + 2);
   Value offset = b.load_sized(addr, bytes);
   Value sel = b.load16(b.add(addr, bytes));
   t.load_segment(seg, sel);
   t.write_operand(insn, 0, offset);
-  if (seg != kFs && seg != kGs) t.end_block_after(insn);
+  // The block was specialized on DS/ES/SS (flat bases, SS.B) and, in
+  // system mode, on which segments need checks (FS/GS too).
+  if (t.system() || (seg != kFs && seg != kGs)) t.end_block_after(insn);
 }
 
 }  // namespace

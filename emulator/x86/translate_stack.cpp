@@ -39,7 +39,7 @@ void Translator::op_Pop(const Insn& insn) {
 void Translator::op_PushSeg(const Insn& insn) {
   Value sel = read_operand(insn, 0);
   Value sp = m_b.sub(get_sp(), insn.opsize);
-  m_b.store_sized(stack_address(sp), sel, 2);
+  m_b.store_sized(stack_address(sp, 2, true), sel, 2);
   set_sp(sp);
 }
 
@@ -50,8 +50,9 @@ void Translator::op_PopSeg(const Insn& insn) {
   const unsigned seg = insn.operands[0].reg;
   load_segment(seg, sel);
   set_sp(sp);
-  // The block was specialized on flat DS/ES/SS (and SS.B): end it.
-  if (seg != kFs && seg != kGs) end_block_after(insn);
+  // The block was specialized on flat DS/ES/SS (and SS.B) and, in system
+  // mode, on which segments need checks (FS/GS too): end it.
+  if (system() || (seg != kFs && seg != kGs)) end_block_after(insn);
 }
 
 // PUSHA/PUSHAD (60): EAX ECX EDX EBX (original) ESP EBP ESI EDI
@@ -113,7 +114,7 @@ void Translator::op_Enter(const Insn& insn) {
     Value bp = m_b.get_reg(kEbp, (m_req.mode & ir::kMode32BitStack) ? 4 : 2);
     for (unsigned i = 1; i < level; ++i) {
       bp = m_b.sub(bp, bytes);
-      Value v = m_b.load_sized(stack_address(bp), bytes);
+      Value v = m_b.load_sized(stack_address(bp, bytes), bytes);
       sp = push_value(sp, v, bytes);
     }
     sp = push_value(sp, frame, bytes);

@@ -34,8 +34,10 @@ Value iteration(Translator& t, const Insn& insn, Kind kind, unsigned bytes, Valu
   Value src_val, dst_val;
   // ESI/EDI advance unwrapped between unrolled iterations; addresses wrap
   // at the address size.
-  if (uses_src) src_val = b.load_sized(t.linear(insn.mem.seg, b.zext(si, insn.addrsize)), bytes);
-  Value dst_addr = uses_dst ? t.linear(kEs, b.zext(di, insn.addrsize)) : Value{};
+  if (uses_src)
+    src_val = b.load_sized(t.linear(insn.mem.seg, b.zext(si, insn.addrsize), bytes), bytes);
+  const bool writes_dst = kind == Kind::Movs || kind == Kind::Stos;
+  Value dst_addr = uses_dst ? t.linear(kEs, b.zext(di, insn.addrsize), bytes, writes_dst) : Value{};
   switch (kind) {
     case Kind::Movs: b.store_sized(dst_addr, src_val, bytes); break;
     case Kind::Stos: b.store_sized(dst_addr, b.get_reg(kEax, bytes), bytes); break;

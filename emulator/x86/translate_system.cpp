@@ -55,7 +55,7 @@ Value port_operand(ir::Builder& b, const Operand& o) {
 // operand size).
 void load_table(Translator& t, const Insn& insn, size_t limit_offset, size_t base_offset) {
   ir::Builder& b = t.ir();
-  Value addr = t.mem_linear(insn);
+  Value addr = t.mem_linear(insn, 6);
   Value limit = b.load_sized(addr, 2);
   Value base = b.load_sized(b.add(addr, 2u), 4);
   if (insn.opsize == 2) base = b.and_(base, 0x00ffffffu);
@@ -127,7 +127,8 @@ void Translator::op_Lmsw(const Insn& insn) {
 }
 void Translator::op_Invlpg(const Insn& insn) {
   if (!privileged(*this)) return fault(kVectorGP);
-  m_b.call(kInvlpgHelper, {mem_linear(insn)});
+  // No segment checks: INVLPG accesses no memory (bytes 0).
+  m_b.call(kInvlpgHelper, {linear(insn.mem.seg, effective_address(insn), 0)});
   end_block_after(insn);
 }
 void Translator::op_Clts(const Insn& insn) {
@@ -176,7 +177,7 @@ void Translator::op_Smsw(const Insn& insn) {
 namespace {
 void store_table(Translator& t, const Insn& insn, size_t limit_offset, size_t base_offset) {
   ir::Builder& b = t.ir();
-  Value addr = t.mem_linear(insn);
+  Value addr = t.mem_linear(insn, 6, true);
   Value base = b.get_state(static_cast<uint32_t>(base_offset), 4);
   if (insn.opsize == 2) base = b.and_(base, 0x00ffffffu);
   b.store_sized(addr, b.get_state(static_cast<uint32_t>(limit_offset), 2), 2);

@@ -86,7 +86,7 @@ void translate_fxsr(Translator& t, const Insn& insn, bool save) {
   ir::Builder& b = t.ir();
   const fpu::X87Insn in{0xae, insn.modrm, image_format(t, insn), insn.mem.seg};
   const ir::Value ea = t.effective_address(insn);
-  const ir::Value addr = t.linear(insn.mem.seg, ea);
+  const ir::Value addr = t.linear(insn.mem.seg, ea, fpu::kFxsaveX87Bytes, save);
   if (!save) load_operand(b, addr, fpu::kFxsaveX87Bytes);
   call_x87(t, in, insn.eip, ea, false);
   if (save) store_operand(b, addr, fpu::kFxsaveX87Bytes);
@@ -124,7 +124,7 @@ bool translate_x87(Translator& t, const Insn& insn) {
 
   const unsigned bytes = fpu::x87_operand_bytes(form.operand, in.format);
   const ir::Value ea = t.effective_address(insn);
-  const ir::Value addr = t.linear(insn.mem.seg, ea);
+  const ir::Value addr = t.linear(insn.mem.seg, ea, bytes ? bytes : 1, form.has(fpu::kX87Store));
   const unsigned reg = (insn.modrm >> 3) & 7;
 
   // FNSTCW m2byte (D9 /7), FNSTSW m2byte (DD /7): no-wait control

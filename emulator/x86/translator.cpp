@@ -7,6 +7,7 @@
 #include "emulator/x86/decoder.h"
 #include "emulator/x86/disasm.h"
 #include "emulator/x86/helpers.h"
+#include "emulator/x86/system/segment_check.h"
 #include "emulator/x86/translate_x87.h"
 
 namespace dynemu::x86 {
@@ -20,6 +21,7 @@ constexpr uint32_t kDefaultMaxInsns = 64;
 bool Translator::translate(const Insn& insn) {
   m_end = false;
   m_esp_bias = 0;
+  m_mem_offset = {};
   if (is_x87(insn.op)) {
     if (!translate_x87(*this, insn)) {
       fault(kVectorUD);
@@ -66,10 +68,34 @@ Value Translator::effective_address(const Insn& insn) {
   return ea;
 }
 
-Value Translator::linear(unsigned seg, Value offset) {
+Value Translator::linear(unsigned seg, Value offset, unsigned bytes, bool write) {
+  if (system() && bytes) {
+    // Writes through CS fault in protected mode even when CS is flat.
+    const bool cs_write = seg == kCs && write && !real_mode() && !vm86();
+    if ((m_req.mode & (1u << (kModeSegCheckShift + seg))) || cs_write)
+      m_b.call(kSegCheckHelper, {offset, m_b.imm32(seg_check_arg(seg, bytes, write))});
+  }
   const bool flat_seg = seg == kEs || seg == kCs || seg == kSs || seg == kDs;
   if (flat_seg && (m_req.mode & ir::kModeFlatSegs)) return offset;
   return m_b.add(m_b.get_seg_base(static_cast<SegReg>(seg)), offset);
+}
+
+Value Translator::mem_linear(const Insn& insn, unsigned bytes, bool write) {
+  if (bytes == 0) {
+    bytes = 1;
+    for (const Operand& o : insn.operands)
+      if (o.kind == OperandKind::Mem && o.size) bytes = o.size;
+  }
+  m_mem_offset = effective_address(insn);
+  return linear(insn.mem.seg, m_mem_offset, bytes, write);
+}
+
+void Translator::check_mem_write(const Insn& insn, unsigned bytes) {
+  const unsigned seg = insn.mem.seg;
+  if (!system() || !m_mem_offset.valid()) return;
+  const bool cs_write = seg == kCs && !real_mode() && !vm86();
+  if ((m_req.mode & (1u << (kModeSegCheckShift + seg))) || cs_write)
+    m_b.call(kSegCheckHelper, {m_mem_offset, m_b.imm32(seg_check_arg(seg, bytes, true))});
 }
 
 // --- operands
@@ -90,7 +116,7 @@ Value Translator::read_operand(const Insn& insn, unsigned i, Value& addr) {
     case OperandKind::Imm:
     case OperandKind::Rel: return m_b.imm32(o.value);
     case OperandKind::Mem:
-      if (!addr.valid()) addr = mem_linear(insn);
+      if (!addr.valid()) addr = mem_linear(insn, o.size);
       return m_b.load_sized(addr, o.size);
     case OperandKind::Seg:
       return m_b.get_state(
@@ -106,7 +132,10 @@ void Translator::write_operand(const Insn& insn, unsigned i, Value v, Value addr
   switch (o.kind) {
     case OperandKind::Reg: m_b.set_reg(o.reg, o.size, v); return;
     case OperandKind::Mem:
-      if (!addr.valid()) addr = mem_linear(insn);
+      if (!addr.valid())
+        addr = mem_linear(insn, o.size, true);
+      else
+        check_mem_write(insn, o.size);
       m_b.store_sized(addr, v, o.size);
       return;
     default: return;
@@ -127,19 +156,19 @@ void Translator::set_sp(Value sp) {
     m_b.set_reg(kEsp, 2, sp);
 }
 
-Value Translator::stack_address(Value sp) {
+Value Translator::stack_address(Value sp, unsigned bytes, bool write) {
   if (!(m_req.mode & ir::kMode32BitStack)) sp = m_b.zext16(sp);
-  return linear(kSs, sp);
+  return linear(kSs, sp, bytes, write);
 }
 
 Value Translator::push_value(Value sp, Value v, unsigned bytes) {
   Value nsp = m_b.sub(sp, bytes);
-  m_b.store_sized(stack_address(nsp), v, bytes);
+  m_b.store_sized(stack_address(nsp, bytes, true), v, bytes);
   return nsp;
 }
 
 Value Translator::pop_value(Value& sp, unsigned bytes) {
-  Value v = m_b.load_sized(stack_address(sp), bytes);
+  Value v = m_b.load_sized(stack_address(sp, bytes), bytes);
   sp = m_b.add(sp, bytes);
   return v;
 }
@@ -243,6 +272,14 @@ ir::Block translate_block(const TranslateRequest& req) {
       break;
     }
     if (log_in_asm) std::fprintf(stderr, "0x%08x:  %s\n", lin, disassemble(insn).c_str());
+    // Code fetch beyond the CS limit: #GP(0). 16-bit code in a segment of
+    // limit >= 0xffff can only cross it with an instruction running past
+    // offset 0xffff; otherwise the key says whether every instruction must
+    // be checked (system/segment_check.h).
+    if ((req.mode & ir::kModeSystem) &&
+        ((req.mode & kModeCodeLimit) ||
+         (code_size == CodeSize::Bits16 && insn.next_eip() > 0x10000)))
+      b.call(kCodeLimitHelper, {b.imm32(insn.next_eip() - 1)});
     const bool ended = t.translate(insn);
     block.guest_bytes = insn.next_eip() - req.eip;
     eip = insn.next_eip();

@@ -39,9 +39,17 @@ class Translator {
   // Offset of the memory operand (base + index << scale + disp, wrapped to
   // the address size).
   ir::Value effective_address(const Insn& insn);
-  // Linear address: segment base + offset (no add for flat segments).
-  ir::Value linear(unsigned seg, ir::Value offset);
-  ir::Value mem_linear(const Insn& insn) { return linear(insn.mem.seg, effective_address(insn)); }
+  // Linear address: segment base + offset (no add for flat segments). In
+  // system mode, an access of `bytes` (a write if `write`) through a
+  // segment the block key marks as needing checks (system/segment_check.h)
+  // is checked first: limit, type, null selector.
+  ir::Value linear(unsigned seg, ir::Value offset, unsigned bytes = 1, bool write = false);
+  // The memory operand's linear address, checked for `bytes` (0: the size
+  // of the instruction's memory operand).
+  ir::Value mem_linear(const Insn& insn, unsigned bytes = 0, bool write = false);
+  // Checks a write to the memory operand whose address mem_linear returned
+  // for a read (read-modify-write instructions).
+  void check_mem_write(const Insn& insn, unsigned bytes);
 
   // --- operands (values zero-extended to 32 bits)
   // Reads operand `i`; a memory operand's linear address is computed once
@@ -55,7 +63,7 @@ class Translator {
   // --- stack (SS:ESP or SS:SP by the block's stack size)
   ir::Value get_sp();
   void set_sp(ir::Value sp);
-  ir::Value stack_address(ir::Value sp);
+  ir::Value stack_address(ir::Value sp, unsigned bytes = 1, bool write = false);
   // Stores `v` (`bytes` wide) below `sp`; returns the new stack pointer.
   // The caller writes ESP after its last faulting access.
   ir::Value push_value(ir::Value sp, ir::Value v, unsigned bytes);
@@ -98,6 +106,7 @@ class Translator {
   const TranslateRequest& m_req;
   bool m_end = false;      // the current instruction ends the block
   int32_t m_esp_bias = 0;  // POP r/m: ESP-based addresses see the popped ESP
+  ir::Value m_mem_offset;  // the offset mem_linear last computed (for check_mem_write)
 };
 
 }  // namespace dynemu::x86

@@ -1,0 +1,88 @@
+#include "emulator/x86/system/segment_check.h"
+
+#include "emulator/x86/system/descriptors.h"
+
+#include "emulator/ir/opcodes.h"
+
+namespace dynemu::x86 {
+namespace {
+
+constexpr uint32_t kCodeBit = 8, kExpandDownBit = 4, kWritableBit = 2, kReadableBit = 2;
+
+bool protected_mode(const CpuState& s) {
+  return (s.cr[0] & 1) && !(s.eflags & kVM);
+}
+
+bool is_code(const SegmentCache& c) {
+  return (c.flags & kSegS) && (c.flags & kCodeBit);
+}
+
+bool expand_down(const SegmentCache& c) {
+  return (c.flags & kSegS) && !(c.flags & kCodeBit) && (c.flags & kExpandDownBit);
+}
+
+bool flat_segment(const CpuState& s, unsigned seg) {
+  const SegmentCache& c = s.seg[seg];
+  if (c.limit != 0xffffffffu || expand_down(c)) return false;
+  if (!protected_mode(s)) return true;
+  if (!(c.flags & kSegS)) return false;  // null or unusable
+  if (seg == kCs) return is_code(c) && (c.flags & kReadableBit);
+  return !is_code(c) && (c.flags & kWritableBit);
+}
+
+// [offset, offset + bytes) within the limit: expand-up [0, limit];
+// expand-down (limit, 0xffff or 0xffffffff by the B bit).
+bool within_limit(const SegmentCache& c, uint32_t offset, unsigned bytes) {
+  const uint32_t last = offset + (bytes - 1);
+  if (last < offset) return false;  // runs past 4 GiB
+  if (expand_down(c)) {
+    const uint32_t top = (c.flags & kSegBig) ? 0xffffffffu : 0xffffu;
+    return offset > c.limit && last <= top;
+  }
+  return last <= c.limit;
+}
+
+uint64_t seg_check(ir::GuestEnv& env, uint64_t offset, uint64_t arg, uint64_t, uint64_t) {
+  const uint32_t a = static_cast<uint32_t>(arg);
+  const Status st = check_segment_access(*env.state, a & 0xff, static_cast<uint32_t>(offset),
+                                         (a >> 8) & 0xff, (a >> 16) & 1);
+  if (!st) env.raise(st.fault().vector, st.fault().error_code);
+  return 0;
+}
+
+uint64_t code_limit(ir::GuestEnv& env, uint64_t last, uint64_t, uint64_t, uint64_t) {
+  if (static_cast<uint32_t>(last) > env.state->seg[kCs].limit) env.raise(kVecGP, 0);
+  return 0;
+}
+
+}  // namespace
+
+uint32_t segment_check_mode(const CpuState& s) {
+  uint32_t m = 0;
+  for (unsigned seg = kEs; seg <= kGs; ++seg)
+    if (!flat_segment(s, seg)) m |= 1u << (kModeSegCheckShift + seg);
+  const SegmentCache& cs = s.seg[kCs];
+  const bool code16_full = !(cs.flags & kSegBig) && cs.limit >= 0xffff;
+  if (cs.limit != 0xffffffffu && !code16_full) m |= kModeCodeLimit;
+  return m;
+}
+
+Status check_segment_access(const CpuState& s, unsigned seg, uint32_t offset, unsigned bytes,
+                            bool write) {
+  const SegmentCache& c = s.seg[seg];
+  const Fault fault{seg == kSs ? kVecSS : kVecGP, 0};
+  if (protected_mode(s)) {
+    if (!(c.flags & kSegS)) return fault;  // null selector
+    if (is_code(c) ? (write || !(c.flags & kReadableBit)) : (write && !(c.flags & kWritableBit)))
+      return fault;
+  }
+  if (!within_limit(c, offset, bytes)) return fault;
+  return {};
+}
+
+const ir::HelperInfo kSegCheckHelper{"seg_check", &seg_check, ir::Type::Void, 2,
+                                     ir::kReadsState | ir::kMayRaise};
+const ir::HelperInfo kCodeLimitHelper{"code_limit", &code_limit, ir::Type::Void, 1,
+                                      ir::kReadsState | ir::kMayRaise};
+
+}  // namespace dynemu::x86
