@@ -16,7 +16,8 @@ namespace dynemu {
   X(Int, "int", "interrupts and exceptions")                   \
   X(Unimp, "unimp", "unimplemented features and system calls") \
   X(Strace, "strace", "system calls (user mode)")              \
-  X(Stats, "stats", "translation statistics at exit")
+  X(Stats, "stats", "translation statistics at exit")          \
+  X(PerfMap, "perfmap", "JIT blocks in /tmp/perf-PID.map for perf")
 
 enum class LogItem : uint32_t {
 #define X(id, name, help) id,

@@ -10,6 +10,7 @@
 #include "emulator/exec/compare.h"
 #include "emulator/exec/cpu.h"
 #include "emulator/exec/host_fault.h"
+#include "emulator/exec/perf_map.h"
 #include "emulator/interp/interpreter.h"
 #include "emulator/ir/system_bus.h"
 #include "emulator/mmu/mmu.h"
@@ -117,9 +118,13 @@ struct Cpu::Impl {
       backend::x64::IndirectLookup indirect;
       if (!(block->key.mode & ir::kModeSystem) && block->keeps_mode)
         indirect = cache.indirect_lookup(block->key.cs_base, block->key.mode);
+      const uint64_t bytes_before = jit.stats().host_bytes;
       const auto c = jit.compile_chained(block->ir, block->jit_chain.get(),
                                          reinterpret_cast<uint64_t>(block), indirect);
       block->jit_code = c.fn;
+      if (perf_map.enabled() && c.fn)
+        perf_map.add(reinterpret_cast<const void*>(c.fn), jit.stats().host_bytes - bytes_before,
+                     block->key.eip, block->key.phys);
       block->jit_body = c.body;
       block->jit_epoch = jit.epoch();
       ++(block->jit_code ? stats.jit_compiled : stats.jit_fallbacks);
@@ -178,6 +183,7 @@ struct Cpu::Impl {
   }
 
   CpuConfig config;
+  PerfMap perf_map{config.log};
   x86::CpuState state;
   ir::GuestEnv env;
   std::shared_ptr<BlockCache> cache_owner;
