@@ -35,6 +35,7 @@ void Cpu::Impl::init_system() {
   env.tlb = mmu->tlb();
   bus_proxy.self = this;
   env.bus = &bus_proxy;
+  env.log_int = config.log.has(LogItem::Int);
   config.phys->on_write = [this](uint32_t phys, uint32_t len) { on_phys_write(this, phys, len); };
   seen_flushes = mmu->flush_count();
 }

@@ -124,6 +124,8 @@ struct GuestEnv {
   SystemBus* bus = nullptr;
   SystemMemory* memory = nullptr;
   TlbEntry* tlb = nullptr;  // [2][kTlbEntries], see TlbEntry
+  // -d int: x86::deliver_event and INT n print one line per event.
+  bool log_int = false;
 
   // The current privilege level: CS.RPL in protected mode, 3 in virtual-8086
   // mode, 0 in real mode. User mode always runs at CPL 3.

@@ -283,6 +283,27 @@ TEST_P(X86SystemEvents, FaultLoadingTheNewTaskIsTheNewTasks) {
   EXPECT_EQ((m.load64(SystemMachine::kGdt + 5 * 8) >> 40) & 0xf, 9u) << "JMP freed the old TSS";
 }
 
+// -d int: one line per delivered event, as QEMU's (vector, error code,
+// CS:EIP, CPL, SS:ESP, CR2 for #PF).
+TEST(X86SystemEventLog, DashDIntPrintsOneLinePerEvent) {
+  SystemMachine m;
+  m.protected_mode(0);
+  m.set_idt(14, gate(0x08, 0x3000, kIntGate32, 0));
+  m.set_idt(0x30, gate(0x08, 0x3100, kIntGate32, 0));
+  m.s.eip = 0x1234;
+  m.s.cr[2] = 0xdeadb000;
+  m.env.log_int = true;
+  ::testing::internal::CaptureStderr();
+  ASSERT_TRUE(deliver_event(m.env, 14, EventKind::Exception, 6));
+  ASSERT_TRUE(deliver_event(m.env, 0x30, EventKind::External));
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(out,
+            "int: v=0e e=0006 i=0 cpl=0 IP=0008:00001234 pc=00001234 SP=0010:00008000 "
+            "EFL=00000202 CR2=deadb000\n"
+            "int: v=30 e=0000 i=0 cpl=0 IP=0008:00003000 pc=00003000 SP=0010:00007ff0 "
+            "EFL=00000002 (external)\n");
+}
+
 INSTANTIATE_TEST_SUITE_P(Runners, X86SystemEvents,
                          ::testing::Values(Runner::Loop, Runner::Interp, Runner::Jit), runner_name);
 

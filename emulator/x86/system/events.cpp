@@ -1,5 +1,6 @@
 #include "emulator/x86/system/events.h"
 
+#include <cstdio>
 #include <initializer_list>
 
 #include "emulator/ir/opcodes.h"
@@ -184,6 +185,22 @@ uint64_t software_interrupt(GuestEnv& env, uint64_t vector, uint64_t kind, uint6
       tr_before);
 }
 
+// -d int, as QEMU's: vector, error code, software interrupt or not, CPL,
+// CS:EIP (the EIP the frame gets), its linear address, SS:ESP, EFLAGS,
+// and CR2 for #PF. One line per delivery attempt (a #DF shows as its own).
+void log_event(const CpuState& s, uint8_t vector, EventKind kind, uint32_t error_code,
+               uint32_t return_eip) {
+  const bool soft = kind == EventKind::SoftwareInt || kind == EventKind::SoftwareTrap;
+  const bool has_error = kind == EventKind::Exception && pushes_error_code(vector);
+  std::fprintf(stderr, "int: v=%02x e=%04x i=%d cpl=%u IP=%04x:%08x pc=%08x SP=%04x:%08x EFL=%08x",
+               vector, has_error ? error_code : 0, soft ? 1 : 0, cpl_of(s), s.seg[kCs].selector,
+               return_eip, s.seg[kCs].base + return_eip, s.seg[kSs].selector, s.gpr[kEsp],
+               read_eflags(s));
+  if (kind == EventKind::Exception && vector == kVecPF) std::fprintf(stderr, " CR2=%08x", s.cr[2]);
+  if (kind == EventKind::External) std::fprintf(stderr, " (external)");
+  std::fputc('\n', stderr);
+}
+
 }  // namespace
 
 uint64_t finish_helper(GuestEnv& env, const Status& st, uint16_t tr_before) {
@@ -200,6 +217,7 @@ uint64_t finish_helper(GuestEnv& env, const Status& st, uint16_t tr_before) {
 
 Status deliver_once(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t error_code,
                     uint32_t return_eip) {
+  if (env.log_int) log_event(*env.state, vector, kind, error_code, return_eip);
   if (!(env.state->cr[0] & 1)) return deliver_real(env, vector, return_eip);
   return deliver_protected(env, vector, kind, error_code, return_eip);
 }
