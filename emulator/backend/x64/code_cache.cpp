@@ -1,7 +1,6 @@
 #include "emulator/backend/x64/code_cache.h"
 
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstring>
 
@@ -11,8 +10,8 @@ namespace {
 
 constexpr size_t kPage = 4096;
 
-uint8_t* map(size_t size, int prot, int flags, int fd) {
-  void* p = mmap(nullptr, size, prot, flags, fd, 0);
+uint8_t* map(size_t size, int prot, int flags) {
+  void* p = mmap(nullptr, size, prot, flags, -1, 0);
   return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
 }
 
@@ -20,19 +19,19 @@ uint8_t* map(size_t size, int prot, int flags, int fd) {
 
 CodeCache::CodeCache(size_t bytes) {
   m_size = (bytes + kPage - 1) & ~(kPage - 1);
-  const int fd = memfd_create("dynemu-jit", MFD_CLOEXEC);
-  if (fd >= 0) {
-    if (ftruncate(fd, static_cast<off_t>(m_size)) == 0) {
-      m_write = map(m_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
-      m_exec = m_write ? map(m_size, PROT_READ | PROT_EXEC, MAP_SHARED, fd) : nullptr;
-      if (m_write && !m_exec) {
-        munmap(m_write, m_size);
-        m_write = nullptr;
-      }
+  // mremap() with old size 0 maps the same shared pages a second time.
+  m_write = map(m_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+  if (m_write) {
+    void* alias = mremap(m_write, 0, m_size, MREMAP_MAYMOVE);
+    if (alias != MAP_FAILED && mprotect(alias, m_size, PROT_READ | PROT_EXEC) == 0) {
+      m_exec = static_cast<uint8_t*>(alias);
+    } else {
+      if (alias != MAP_FAILED) munmap(alias, m_size);
+      munmap(m_write, m_size);
+      m_write = nullptr;
     }
-    close(fd);  // the mappings keep the memory
   }
-  if (!m_exec) m_exec = map(m_size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+  if (!m_exec) m_exec = map(m_size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS);
 }
 
 CodeCache::~CodeCache() {

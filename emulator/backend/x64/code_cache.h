@@ -7,12 +7,13 @@ namespace dynemu::backend::x64 {
 
 // The translation cache's host code memory: one region, filled by bump
 // allocation and flushed whole when full. W^X: no mapping is both writable
-// and executable. The region is a memfd mapped twice, a writable view that
-// blocks are copied into and an executable view they run from, so adding a
-// block costs a memcpy and no system call (an mprotect pair per block was
-// ~10% of a Linux boot, most of it in the kernel's VMA splitting). Where
-// memfd_create is not allowed, one anonymous mapping is flipped between
-// writable and executable around each copy instead.
+// and executable. The region is shared anonymous memory mapped twice, a
+// writable view that blocks are copied into and an executable view they run
+// from, so adding a block costs a memcpy and no system call (an mprotect
+// pair per block was ~10% of a Linux boot, most of it in the kernel's VMA
+// splitting). Anonymous, not a memfd, so that perf still reads JIT symbols
+// from /tmp/perf-PID.map. If the alias cannot be made, one private mapping
+// is flipped between writable and executable around each copy instead.
 class CodeCache {
  public:
   explicit CodeCache(size_t bytes);
