@@ -15,7 +15,7 @@
 #include "emulator/ir/system_bus.h"
 #include "emulator/mmu/mmu.h"
 #include "emulator/x86/system/events.h"
-#include "emulator/x86/system/segment_check.h"
+#include "emulator/x86/system/mode_bits.h"
 
 namespace dynemu::exec {
 
@@ -38,7 +38,7 @@ inline uint32_t mode_of(const x86::CpuState& s) {
 inline uint32_t system_mode_of(const x86::CpuState& s) {
   uint32_t cpl = 0;
   if (s.cr[0] & 1) cpl = (s.eflags & x86::kVM) ? 3 : (s.seg[x86::kCs].selector & 3);
-  return mode_of(s) | ir::kModeSystem | cpl << ir::kModeCplShift | x86::segment_check_mode(s);
+  return mode_of(s) | ir::kModeSystem | cpl << ir::kModeCplShift | x86::system_mode_bits(s);
 }
 
 inline uint32_t user_mode_of(const x86::CpuState& s) {

@@ -5,6 +5,7 @@
 
 #include "emulator/x86/helpers.h"
 #include "emulator/x86/system/control.h"
+#include "emulator/x86/system/debug.h"
 #include "emulator/x86/translator.h"
 
 namespace dynemu::x86 {
@@ -65,11 +66,16 @@ void Translator::op_MovToCr(const Insn& insn) {
 }
 void Translator::op_MovFromDr(const Insn& insn) {
   if (!cr_privileged(*this)) return fault(kVectorGP);
+  m_b.call(kDrAccessHelper, {m_b.imm32(insn.operands[1].reg)});
   m_b.set_reg(insn.operands[0].reg, 4, m_b.get_state(dr_offset(insn.operands[1].reg), 4));
 }
 void Translator::op_MovToDr(const Insn& insn) {
   if (!cr_privileged(*this)) return fault(kVectorGP);
-  m_b.set_state(dr_offset(insn.operands[0].reg), 4, m_b.get_reg(insn.operands[1].reg, 4));
+  const unsigned n = insn.operands[0].reg;
+  m_b.call(kDrAccessHelper, {m_b.imm32(n)});
+  m_b.set_state(dr_offset(n), 4, m_b.get_reg(insn.operands[1].reg, 4));
+  // DR7 (or its alias DR5) decides whether instructions check for breakpoints.
+  if (n == 7 || n == 5) end_block_after(insn);
 }
 
 // MOVZX r16/32, r/m8 (0F B6); MOVZX r32, r/m16 (0F B7)

@@ -7,6 +7,7 @@
 #include "emulator/x86/decoder.h"
 #include "emulator/x86/disasm.h"
 #include "emulator/x86/helpers.h"
+#include "emulator/x86/system/debug.h"
 #include "emulator/x86/system/segment_check.h"
 #include "emulator/x86/translate_x87.h"
 
@@ -240,7 +241,10 @@ ir::Block translate_block(const TranslateRequest& req) {
   block.mode = req.mode;
   ir::Builder b(block);
   Translator t(b, req);
-  const uint32_t max_insns = req.max_insns ? req.max_insns : kDefaultMaxInsns;
+  // EFLAGS.TF: one instruction per block, which traps where it goes.
+  const bool single_step = (req.mode & ir::kModeSystem) && (req.mode & kModeSingleStep);
+  const uint32_t max_insns = single_step ? 1 : req.max_insns ? req.max_insns : kDefaultMaxInsns;
+  bool no_trap = false;  // see add_single_step_traps
   const CodeSize code_size = (req.mode & ir::kMode32BitCode) ? CodeSize::Bits32 : CodeSize::Bits16;
   const uint32_t first_page = (req.cs_base + req.eip) >> 12;
   const bool log_in_asm = req.log.has(LogItem::InAsm);
@@ -272,6 +276,8 @@ ir::Block translate_block(const TranslateRequest& req) {
       break;
     }
     if (log_in_asm) std::fprintf(stderr, "0x%08x:  %s\n", lin, disassemble(insn).c_str());
+    if ((req.mode & ir::kModeSystem) && (req.mode & kModeBreakpoints))
+      b.call(kBreakpointCheckHelper, {b.imm32(lin)});
     // Code fetch beyond the CS limit: #GP(0). 16-bit code in a segment of
     // limit >= 0xffff can only cross it with an instruction running past
     // offset 0xffff; otherwise the key says whether every instruction must
@@ -280,6 +286,10 @@ ir::Block translate_block(const TranslateRequest& req) {
         ((req.mode & kModeCodeLimit) ||
          (code_size == CodeSize::Bits16 && insn.next_eip() > 0x10000)))
       b.call(kCodeLimitHelper, {b.imm32(insn.next_eip() - 1)});
+    // INT n/INT3/INT1 clear TF for their handler and trap no further; after
+    // MOV SS/POP SS the trap waits for the next instruction.
+    no_trap = insn.op == Op::Int || insn.op == Op::Int3 || insn.op == Op::Int1 ||
+              ((insn.op == Op::MovToSeg || insn.op == Op::PopSeg) && insn.operands[0].reg == kSs);
     const bool ended = t.translate(insn);
     block.guest_bytes = insn.next_eip() - req.eip;
     eip = insn.next_eip();
@@ -289,6 +299,7 @@ ir::Block translate_block(const TranslateRequest& req) {
       break;
     }
   }
+  if (single_step && block.num_insns == 1 && !no_trap) add_single_step_traps(b);
   if (log_in_asm) std::fprintf(stderr, "\n");
   return block;
 }

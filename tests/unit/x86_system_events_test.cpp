@@ -4,6 +4,8 @@
 // the triple fault. Guest snippets: GNU as source above their bytes.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "tests/unit/x86_system_machine.h"
 
 namespace dynemu::x86::test {
@@ -281,6 +283,107 @@ TEST_P(X86SystemEvents, FaultLoadingTheNewTaskIsTheNewTasks) {
   EXPECT_EQ(m.load32(0x7000 - 16), 0u) << "#TS(0)";
   EXPECT_EQ(m.load32(0x7000 - 12), 0x3500u) << "the new task's first instruction";
   EXPECT_EQ((m.load64(SystemMachine::kGdt + 5 * 8) >> 40) & 0xf, 9u) << "JMP freed the old TSS";
+}
+
+// Debug exceptions (SDM vol. 3, 17.3): a #DB handler at 0x3000 logs the
+// EIP it returns to at 0x7004 + 4 * n (n at 0x7000), sets RF in the frame
+// and returns.
+// clang-format off
+// mov 0x7000,%edx; mov (%esp),%eax; mov %eax,0x7004(,%edx,4); incl 0x7000;
+// orl $0x10000,8(%esp); iret
+constexpr uint8_t k_db_logger[] = {0x8b, 0x15, 0x00, 0x70, 0x00, 0x00, 0x8b, 0x04, 0x24, 0x89, 0x04, 0x95, 0x04, 0x70, 0x00, 0x00, 0xff, 0x05, 0x00, 0x70, 0x00, 0x00, 0x81, 0x4c, 0x24, 0x08, 0x00, 0x00, 0x01, 0x00, 0xcf};
+// 1000 pushf; orl $0x100,(%esp); 1008 popf; 1009 nop; 100a mov $1,%eax;
+// 100f int $0x40; 1011 nop; 1012 pushf; 1013 andl $~0x100,(%esp); 101a popf; 101b hlt
+constexpr uint8_t k_tf_steps[] = {0x9c, 0x81, 0x0c, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9d, 0x90, 0xb8, 0x01, 0x00, 0x00, 0x00, 0xcd, 0x40, 0x90, 0x9c, 0x81, 0x24, 0x24, 0xff, 0xfe, 0xff, 0xff, 0x9d, 0xf4};
+// 1000 pushf; orl $0x100,(%esp); popf; 1009 mov %ss,%cx; 100c mov %cx,%ss;
+// 100e nop; 100f nop; 1010 hlt
+constexpr uint8_t k_tf_mov_ss[] = {0x9c, 0x81, 0x0c, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9d, 0x66, 0x8c, 0xd1, 0x8e, 0xd1, 0x90, 0x90, 0xf4};
+// mov $0x101c,%eax; mov %eax,%dr0; mov $1,%eax; mov %eax,%dr7; 12 x nop;
+// 101c mov $2,%ebx; hlt
+constexpr uint8_t k_dr0_breakpoint[] = {0xb8, 0x1c, 0x10, 0x00, 0x00, 0x0f, 0x23, 0xc0, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0x23, 0xf8, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0xbb, 0x02, 0x00, 0x00, 0x00, 0xf4};
+// mov %dr0,%eax; hlt
+constexpr uint8_t k_read_dr0[] = {0x0f, 0x21, 0xc0, 0xf4};
+// clang-format on
+
+void setup_debug(SystemMachine& m) {
+  m.protected_mode(0);
+  m.set_idt(1, gate(0x08, 0x3000, kIntGate32, 0));
+  m.set_idt(0x40, gate(0x08, 0x3100, kIntGate32, 0));
+  m.put(0x3000, k_db_logger);
+  m.put(0x3100, k_iret);
+  m.store32(0x7000, 0);
+  m.s.eip = 0x1000;
+}
+
+std::vector<uint32_t> db_log(SystemMachine& m) {
+  std::vector<uint32_t> eips;
+  for (uint32_t i = 0; i < m.load32(0x7000) && i < 32; ++i)
+    eips.push_back(m.load32(0x7004 + 4 * i));
+  return eips;
+}
+
+TEST_P(X86SystemEvents, TrapFlagStepsEachInstructionFromTheOneAfterPopf) {
+  SystemMachine m(GetParam());
+  setup_debug(m);
+  m.put(0x1000, k_tf_steps);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  // POPF setting TF: the trap comes after the next instruction. INT n
+  // clears TF for its handler (no trap inside it or after INT); its IRET
+  // restores TF, so the NOP after it traps. POPF clearing TF still traps.
+  EXPECT_EQ(db_log(m), (std::vector<uint32_t>{0x100a, 0x100f, 0x1012, 0x1013, 0x101a, 0x101b}));
+  EXPECT_TRUE(m.s.dr[6] & (1u << 14)) << "DR6.BS";
+  EXPECT_EQ(m.s.eip, 0x101cu);
+  EXPECT_FALSE(read_eflags(m.s) & kTF);
+}
+
+TEST_P(X86SystemEvents, TrapFlagWaitsOneInstructionAfterMovSs) {
+  SystemMachine m(GetParam());
+  setup_debug(m);
+  m.put(0x1000, k_tf_mov_ss);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(db_log(m), (std::vector<uint32_t>{0x100c, 0x100f, 0x1010}));
+}
+
+TEST_P(X86SystemEvents, Dr0InstructionBreakpointFaultsOnceThenRfLetsItRun) {
+  SystemMachine m(GetParam());
+  setup_debug(m);
+  m.put(0x1000, k_dr0_breakpoint);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(db_log(m), (std::vector<uint32_t>{0x101c})) << "a fault: EIP of the instruction";
+  EXPECT_EQ(m.s.dr[6] & 0xf, 1u) << "DR6.B0";
+  EXPECT_EQ(m.s.gpr[kEbx], 2u);
+  EXPECT_EQ(m.s.eip, 0x1022u);
+}
+
+TEST_P(X86SystemEvents, Dr7GdMakesMovDrADebugFault) {
+  SystemMachine m(GetParam());
+  setup_debug(m);
+  m.s.dr[0] = 0x12345678;
+  m.s.dr[7] = 0x2400;  // GD
+  m.put(0x1000, k_read_dr0);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(db_log(m), (std::vector<uint32_t>{0x1000}));
+  EXPECT_TRUE(m.s.dr[6] & (1u << 13)) << "DR6.BD";
+  EXPECT_FALSE(m.s.dr[7] & (1u << 13)) << "GD cleared for the handler";
+  EXPECT_EQ(m.s.gpr[kEax], 0x12345678u) << "re-executed after the handler";
+}
+
+TEST_P(X86SystemEvents, Dr4AndDr5AliasDr6AndDr7UnlessCr4De) {
+  SystemMachine m(GetParam());
+  setup_debug(m);
+  m.set_idt(6, gate(0x08, 0x3200, kIntGate32, 0));
+  m.put(0x3200, k_hlt);
+  // mov %dr4,%eax (0F 21 E0); hlt
+  const uint8_t code[] = {0x0f, 0x21, 0xe0, 0xf4};
+  m.put(0x1000, code);
+  m.s.dr[6] = 0xffff0ff0;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.gpr[kEax], 0xffff0ff0u);
+  EXPECT_EQ(m.s.eip, 0x1004u);
+  m.s.cr[4] |= 1u << 3;  // DE
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.eip, 0x3201u) << "#UD";
 }
 
 // -d int: one line per delivered event, as QEMU's (vector, error code,

@@ -25,7 +25,7 @@
 #include "emulator/x86/cpu_state.h"
 #include "emulator/x86/lazy_flags.h"
 #include "emulator/x86/system/events.h"
-#include "emulator/x86/system/segment_check.h"
+#include "emulator/x86/system/mode_bits.h"
 #include "emulator/x86/translate.h"
 #include "tests/unit/guest_memory.h"
 
@@ -247,7 +247,7 @@ class SystemMachine {
       m |= ir::kModeFlatSegs;
     if (s.cr[0] & 1) m |= ir::kModeProtected;
     if (s.eflags & kVM) m |= ir::kModeVm86;
-    return m | env.cpl() << ir::kModeCplShift | segment_check_mode(s);
+    return m | env.cpl() << ir::kModeCplShift | system_mode_bits(s);
   }
 
   // Runs from CS:EIP until HLT at CPL 0 (HLT elsewhere faults), a triple

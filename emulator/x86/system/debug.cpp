@@ -1,0 +1,114 @@
+#include "emulator/x86/system/debug.h"
+
+#include <vector>
+
+#include "emulator/ir/opcodes.h"
+
+namespace dynemu::x86 {
+namespace {
+
+constexpr uint8_t kVecDB = 1;
+constexpr uint32_t kCr4De = 1u << 3;
+
+// DR0-DR3 that are enabled (L or G) as instruction breakpoints (R/W 00).
+// LEN must be 00 for them; other lengths are treated as 00 (undefined).
+uint32_t instruction_breakpoints(const CpuState& s) {
+  const uint32_t dr7 = s.dr[7];
+  uint32_t mask = 0;
+  for (unsigned n = 0; n < 4; ++n)
+    if (((dr7 >> (2 * n)) & 3) && ((dr7 >> (16 + 4 * n)) & 3) == 0) mask |= 1u << n;
+  return mask;
+}
+
+uint64_t single_step(ir::GuestEnv& env, uint64_t next_eip, uint64_t, uint64_t, uint64_t) {
+  env.state->eip = static_cast<uint32_t>(next_eip);
+  env.state->dr[6] |= kDr6Bs;
+  env.raise(kVecDB);
+  return 0;
+}
+
+uint64_t single_step_if(ir::GuestEnv& env, uint64_t cond, uint64_t target, uint64_t, uint64_t) {
+  if (static_cast<uint32_t>(cond)) single_step(env, target, 0, 0, 0);
+  return 0;
+}
+
+uint64_t breakpoint_check(ir::GuestEnv& env, uint64_t linear, uint64_t, uint64_t, uint64_t) {
+  CpuState& s = *env.state;
+  if (s.eflags & kRF) {
+    // RF lets the instruction a #DB handler returned to run once.
+    s.eflags &= ~kRF;
+    return 0;
+  }
+  const uint32_t enabled = instruction_breakpoints(s);
+  uint32_t hits = 0;
+  for (unsigned n = 0; n < 4; ++n)
+    if ((enabled >> n & 1) && s.dr[n] == static_cast<uint32_t>(linear)) hits |= 1u << n;
+  if (hits) {
+    s.dr[6] = (s.dr[6] & ~0xfu) | hits;
+    env.raise(kVecDB);
+  }
+  return 0;
+}
+
+uint64_t dr_access(ir::GuestEnv& env, uint64_t n, uint64_t, uint64_t, uint64_t) {
+  CpuState& s = *env.state;
+  if ((n == 4 || n == 5) && (s.cr[4] & kCr4De)) {
+    env.raise(6);
+    return 0;
+  }
+  if (s.dr[7] & kDr7Gd) {
+    s.dr[6] |= kDr6Bd;
+    s.dr[7] &= ~kDr7Gd;  // so that the handler can use the debug registers
+    env.raise(kVecDB);
+  }
+  return 0;
+}
+
+bool is_exit(ir::Opcode op) {
+  return op == ir::Opcode::ExitIf || op == ir::Opcode::ExitJump || op == ir::Opcode::ExitIndirect;
+}
+
+}  // namespace
+
+uint32_t debug_mode(const CpuState& s) {
+  uint32_t m = 0;
+  if (s.eflags & kTF) m |= kModeSingleStep;
+  if (instruction_breakpoints(s)) m |= kModeBreakpoints;
+  return m;
+}
+
+void add_single_step_traps(ir::Builder& b) {
+  std::vector<ir::Inst>& insts = b.block().insts;
+  // From the last exit back, so earlier positions stay valid. Constants are
+  // emitted fresh (not the builder's shared ones, which may be defined
+  // after the insertion point).
+  for (size_t p = insts.size(); p-- > 0;) {
+    if (!is_exit(insts[p].op)) continue;
+    std::vector<ir::Inst> tail(insts.begin() + static_cast<ptrdiff_t>(p), insts.end());
+    insts.resize(p);
+    const ir::Inst& exit = tail.front();
+    switch (exit.op) {
+      case ir::Opcode::ExitIf:
+        b.call(kSingleStepIfHelper,
+               {exit.args[0], b.emit(ir::Opcode::Const32, {}, static_cast<uint32_t>(exit.imm))});
+        break;
+      case ir::Opcode::ExitJump:
+        b.call(kSingleStepHelper,
+               {b.emit(ir::Opcode::Const32, {}, static_cast<uint32_t>(exit.imm))});
+        break;
+      default: b.call(kSingleStepHelper, {exit.args[0]}); break;
+    }
+    insts.insert(insts.end(), tail.begin(), tail.end());
+  }
+}
+
+constexpr uint16_t kTrapEffects = ir::kReadsState | ir::kWritesState | ir::kMayRaise;
+const ir::HelperInfo kSingleStepHelper{"single_step", &single_step, ir::Type::Void, 1,
+                                       kTrapEffects};
+const ir::HelperInfo kSingleStepIfHelper{"single_step_if", &single_step_if, ir::Type::Void, 2,
+                                         kTrapEffects};
+const ir::HelperInfo kBreakpointCheckHelper{"breakpoint_check", &breakpoint_check, ir::Type::Void,
+                                            1, kTrapEffects};
+const ir::HelperInfo kDrAccessHelper{"dr_access", &dr_access, ir::Type::Void, 1, kTrapEffects};
+
+}  // namespace dynemu::x86

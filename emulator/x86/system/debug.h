@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+
+#include "emulator/ir/builder.h"
+#include "emulator/ir/helper.h"
+#include "emulator/x86/cpu_state.h"
+
+// Debug exceptions (SDM vol. 3, 17.2-17.3), system mode: EFLAGS.TF single
+// step, DR0-DR3 instruction breakpoints (DR7 R/W = 00), DR7.GD and the
+// DR4/DR5 aliases of MOV DRn. Not done: data and I/O breakpoints, the TSS
+// T bit.
+//
+// Single step: a block translated with TF set holds one instruction whose
+// exits go through single_step (DR6.BS, #DB as a trap: EIP = where the
+// instruction went). INT n/INT3/INT1 (they clear TF for the handler) and
+// MOV SS/POP SS (debug exceptions are held until after the next
+// instruction) do not trap. Instruction breakpoints: a block translated
+// while DR7 enables one calls breakpoint_check before each instruction
+// (#DB fault, DR6.Bn; EFLAGS.RF suppresses it once).
+namespace dynemu::x86 {
+
+inline constexpr uint32_t kModeSingleStep = 1u << 15;
+inline constexpr uint32_t kModeBreakpoints = 1u << 16;
+
+inline constexpr uint32_t kDr6Bd = 1u << 13, kDr6Bs = 1u << 14;
+inline constexpr uint32_t kDr7Gd = 1u << 13;
+
+// The debug bits of the block key for state `s`.
+uint32_t debug_mode(const CpuState& s);
+
+// single_step(next_eip): EIP = next_eip, DR6.BS, raises #DB (a trap).
+extern const ir::HelperInfo kSingleStepHelper;
+// single_step_if(cond, target): single_step(target) if cond != 0.
+extern const ir::HelperInfo kSingleStepIfHelper;
+// breakpoint_check(linear): #DB fault if an enabled DR0-DR3 instruction
+// breakpoint is at `linear` (DR6.B0-B3 say which); with EFLAGS.RF set,
+// clears RF instead.
+extern const ir::HelperInfo kBreakpointCheckHelper;
+// dr_access(n): MOV to/from DRn: #UD for DR4/DR5 with CR4.DE; with DR7.GD,
+// #DB fault (DR6.BD set, GD cleared for the handler).
+extern const ir::HelperInfo kDrAccessHelper;
+
+// Rewrites the exits of a one-instruction block translated with TF set
+// (see above) so the instruction traps with #DB where it goes.
+void add_single_step_traps(ir::Builder& b);
+
+}  // namespace dynemu::x86
