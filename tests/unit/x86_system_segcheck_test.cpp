@@ -42,6 +42,10 @@ constexpr uint8_t k_real_limit[] = {0xa0, 0xfe, 0xff, 0xa1, 0xfe, 0xff, 0x8b, 0x
 constexpr uint8_t k_real_ss_limit[] = {0xbd, 0xff, 0xff, 0x8a, 0x46, 0x00, 0x8b, 0x46, 0x00, 0xf4};
 // .code16: mov $0x123456,%ebx; addr32 mov (%ebx),%eax; addr32 mov 0x10000,%ecx; hlt
 constexpr uint8_t k_unreal[] = {0x66, 0xbb, 0x56, 0x34, 0x12, 0x00, 0x67, 0x66, 0x8b, 0x03, 0x67, 0x66, 0x8b, 0x0d, 0x00, 0x00, 0x01, 0x00, 0xf4};
+// mov $0x60,%ax; mov %ax,%ss; mov $0xfffe,%esp; lret; hlt
+constexpr uint8_t k_lret_past_top[] = {0x66, 0xb8, 0x60, 0x00, 0x8e, 0xd0, 0xbc, 0xfe, 0xff, 0x00, 0x00, 0xcb, 0xf4};
+// mov $0x48,%ax; mov %ax,%es; mov $0xffe,%edi; mov $0x3f8,%dx; insl; hlt
+constexpr uint8_t k_ins_past_limit[] = {0x66, 0xb8, 0x48, 0x00, 0x8e, 0xc0, 0xbf, 0xfe, 0x0f, 0x00, 0x00, 0x66, 0xba, 0xf8, 0x03, 0x6d, 0xf4};
 constexpr uint8_t k_hlt[] = {0xf4};
 // clang-format on
 
@@ -174,6 +178,29 @@ TEST_P(X86SystemSegCheck, PopPastTheTopOfA16BitExpandDownStackIsSs) {
   EXPECT_EQ(sp, 0xfffeu - 16);
   EXPECT_EQ(m.load32(0x40000 + sp), 0u) << "#SS(0)";
   EXPECT_EQ(m.load32(0x40000 + sp + 4), 0x100bu);
+}
+
+TEST_P(X86SystemSegCheck, FarReturnPoppingPastTheStackTopIsSs) {
+  SystemMachine m(GetParam());
+  setup(m);
+  m.put(0x1000, k_lret_past_top);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  if (m.counts_exceptions()) EXPECT_EQ(m.last_vector, 12);
+  const uint32_t sp = m.s.gpr[kEsp] & 0xffff;
+  EXPECT_EQ(sp, 0xfffeu - 16);
+  EXPECT_EQ(m.load32(0x40000 + sp), 0u) << "#SS(0)";
+  EXPECT_EQ(m.load32(0x40000 + sp + 4), 0x100bu);
+}
+
+TEST_P(X86SystemSegCheck, InsPastTheEsLimitIsGpBeforeThePortIsRead) {
+  SystemMachine m(GetParam());
+  setup(m);
+  m.put(0x1000, k_ins_past_limit);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(frame(m).eip, 0x100fu);
+  EXPECT_EQ(frame(m).error, 0u);
+  EXPECT_TRUE(m.bus.reads.empty());
+  EXPECT_EQ(m.s.gpr[kEdi], 0xffeu);
 }
 
 TEST_P(X86SystemSegCheck, EbpBasedAccessBelowAnExpandDownStackLimitIsSs) {

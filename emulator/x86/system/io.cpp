@@ -4,6 +4,7 @@
 #include "emulator/ir/system_bus.h"
 #include "emulator/x86/system/descriptors.h"
 #include "emulator/x86/system/memory.h"
+#include "emulator/x86/system/segment_check.h"
 
 namespace dynemu::x86 {
 namespace {
@@ -66,6 +67,8 @@ uint64_t string_io(GuestEnv& env, uint64_t flags64, uint64_t, uint64_t, uint64_t
   for (;;) {
     if (rep && (s.gpr[kEcx] & amask) == 0) return 0;
     const uint32_t offset = s.gpr[index] & amask;
+    // Segment limit/type before the port is touched (INS stores to ES).
+    if (raise_status(env, check_segment_access(s, out ? seg : kEs, offset, size, !out))) return 0;
     if (out) {
       uint32_t value;
       if (raise_status(env, read_value(env, Access::Cpl, base + offset, size, value))) return 0;

@@ -30,8 +30,8 @@ bool flat_segment(const CpuState& s, unsigned seg) {
   return !is_code(c) && (c.flags & kWritableBit);
 }
 
-// [offset, offset + bytes) within the limit: expand-up [0, limit];
-// expand-down (limit, 0xffff or 0xffffffff by the B bit).
+}  // namespace
+
 bool within_limit(const SegmentCache& c, uint32_t offset, unsigned bytes) {
   const uint32_t last = offset + (bytes - 1);
   if (last < offset) return false;  // runs past 4 GiB
@@ -41,6 +41,8 @@ bool within_limit(const SegmentCache& c, uint32_t offset, unsigned bytes) {
   }
   return last <= c.limit;
 }
+
+namespace {
 
 uint64_t seg_check(ir::GuestEnv& env, uint64_t offset, uint64_t arg, uint64_t, uint64_t) {
   const uint32_t a = static_cast<uint32_t>(arg);

@@ -39,6 +39,10 @@ uint32_t segment_check_mode(const CpuState& s);
 Status check_segment_access(const CpuState& s, unsigned seg, uint32_t offset, unsigned bytes,
                             bool write);
 
+// [offset, offset + bytes) lies within `c`'s limit: expand-up [0, limit];
+// expand-down (limit, 0xffff or 0xffffffff by the B bit); never past 4 GiB.
+bool within_limit(const SegmentCache& c, uint32_t offset, unsigned bytes);
+
 // seg_check(offset, seg | bytes << 8 | write << 16): check_segment_access,
 // raised at the current instruction.
 extern const ir::HelperInfo kSegCheckHelper;

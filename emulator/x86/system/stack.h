@@ -5,6 +5,7 @@
 #include "emulator/ir/helper.h"
 #include "emulator/x86/cpu_state.h"
 #include "emulator/x86/system/memory.h"
+#include "emulator/x86/system/segment_check.h"
 #include "emulator/x86/system/status.h"
 
 namespace dynemu::x86 {
@@ -16,15 +17,20 @@ class StackCursor {
   StackCursor(ir::GuestEnv& env, uint32_t base, uint32_t sp, bool big, Access access)
       : m_env(env), m_base(base), m_sp(sp), m_mask(big ? 0xffffffffu : 0xffffu), m_access(access) {}
   // The current stack (SS:ESP) at the current privilege level.
+  // Its pushes and pops check SS's limit (#SS(0)).
   explicit StackCursor(ir::GuestEnv& env)
       : StackCursor(env, env.state->seg[kSs].base, env.state->gpr[kEsp],
-                    env.state->seg[kSs].flags & (1u << 14), Access::Cpl) {}
+                    env.state->seg[kSs].flags & (1u << 14), Access::Cpl) {
+    m_ss = &env.state->seg[kSs];
+  }
 
   Status push(uint32_t value, unsigned bytes) {
     m_sp = (m_sp - bytes) & m_mask;
+    if (m_ss && !within_limit(*m_ss, m_sp, bytes)) return Fault{12, 0};
     return write_value(m_env, m_access, m_base + m_sp, bytes, value);
   }
   Status pop(unsigned bytes, uint32_t& value) {
+    if (m_ss && !within_limit(*m_ss, m_sp & m_mask, bytes)) return Fault{12, 0};
     SYS_TRY(read_value(m_env, m_access, m_base + (m_sp & m_mask), bytes, value));
     m_sp = (m_sp + bytes) & m_mask;
     return {};
@@ -41,6 +47,7 @@ class StackCursor {
   ir::GuestEnv& m_env;
   uint32_t m_base, m_sp, m_mask;
   Access m_access;
+  const SegmentCache* m_ss = nullptr;  // the current stack: limit-checked
 };
 
 }  // namespace dynemu::x86
