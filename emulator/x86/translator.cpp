@@ -77,8 +77,12 @@ Value Translator::linear(unsigned seg, Value offset, unsigned bytes, bool write)
       m_b.call(kSegCheckHelper, {offset, m_b.imm32(seg_check_arg(seg, bytes, write))});
   }
   const bool flat_seg = seg == kEs || seg == kCs || seg == kSs || seg == kDs;
-  if (flat_seg && (m_req.mode & ir::kModeFlatSegs)) return offset;
-  return m_b.add(m_b.get_seg_base(static_cast<SegReg>(seg)), offset);
+  Value addr = flat_seg && (m_req.mode & ir::kModeFlatSegs)
+                   ? offset
+                   : m_b.add(m_b.get_seg_base(static_cast<SegReg>(seg)), offset);
+  if (system() && bytes && (m_req.mode & kModeDataBreakpoints))
+    m_b.call(kDataBreakpointHelper, {addr, m_b.imm32(bytes | (write ? 1u : 0u) << 8)});
+  return addr;
 }
 
 Value Translator::mem_linear(const Insn& insn, unsigned bytes, bool write) {
@@ -241,10 +245,14 @@ ir::Block translate_block(const TranslateRequest& req) {
   block.mode = req.mode;
   ir::Builder b(block);
   Translator t(b, req);
-  // EFLAGS.TF: one instruction per block, which traps where it goes.
+  // EFLAGS.TF or data breakpoints: one instruction per block, which traps
+  // where it goes (system/debug.h).
   const bool single_step = (req.mode & ir::kModeSystem) && (req.mode & kModeSingleStep);
-  const uint32_t max_insns = single_step ? 1 : req.max_insns ? req.max_insns : kDefaultMaxInsns;
-  bool no_trap = false;  // see add_single_step_traps
+  const bool data_bps = (req.mode & ir::kModeSystem) && (req.mode & kModeDataBreakpoints);
+  const uint32_t max_insns = single_step || data_bps ? 1
+                             : req.max_insns         ? req.max_insns
+                                                     : kDefaultMaxInsns;
+  bool no_trap = false;  // see add_debug_traps
   const CodeSize code_size = (req.mode & ir::kMode32BitCode) ? CodeSize::Bits32 : CodeSize::Bits16;
   const uint32_t first_page = (req.cs_base + req.eip) >> 12;
   const bool log_in_asm = req.log.has(LogItem::InAsm);
@@ -278,6 +286,8 @@ ir::Block translate_block(const TranslateRequest& req) {
     if (log_in_asm) std::fprintf(stderr, "0x%08x:  %s\n", lin, disassemble(insn).c_str());
     if ((req.mode & ir::kModeSystem) && (req.mode & kModeBreakpoints))
       b.call(kBreakpointCheckHelper, {b.imm32(lin)});
+    // Hits an earlier, faulting instruction noted do not count.
+    if (data_bps) b.set_state(offsetof(CpuState, dr) + 4 * kDrPendingHits, 4, b.imm32(0));
     // Code fetch beyond the CS limit: #GP(0). 16-bit code in a segment of
     // limit >= 0xffff can only cross it with an instruction running past
     // offset 0xffff; otherwise the key says whether every instruction must
@@ -299,7 +309,8 @@ ir::Block translate_block(const TranslateRequest& req) {
       break;
     }
   }
-  if (single_step && block.num_insns == 1 && !no_trap) add_single_step_traps(b);
+  if ((single_step || data_bps) && block.num_insns == 1 && !no_trap)
+    add_debug_traps(b, single_step);
   if (log_in_asm) std::fprintf(stderr, "\n");
   return block;
 }

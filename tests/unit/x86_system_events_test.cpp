@@ -355,6 +355,22 @@ TEST_P(X86SystemEvents, Dr0InstructionBreakpointFaultsOnceThenRfLetsItRun) {
   EXPECT_EQ(m.s.eip, 0x1022u);
 }
 
+TEST_P(X86SystemEvents, Dr1DataWriteBreakpointTrapsAfterTheWrite) {
+  SystemMachine m(GetParam());
+  setup_debug(m);
+  // 1000 mov 0x5000,%eax; 1005 movl $1,0x5002; 100f nop; 1010 hlt
+  const uint8_t code[] = {0xa1, 0x00, 0x50, 0x00, 0x00, 0xc7, 0x05, 0x02, 0x50,
+                          0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x90, 0xf4};
+  m.put(0x1000, code);
+  m.s.dr[1] = 0x5001;                             // aligned down to 0x5000 by LEN 4
+  m.s.dr[7] = 0x4 | 1u << 20 | 3u << 22 | 0x400;  // L1, R/W1 = writes, LEN1 = 4 bytes
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(db_log(m), (std::vector<uint32_t>{0x100f})) << "a trap: EIP after the write";
+  EXPECT_EQ(m.s.dr[6] & 0xf, 2u) << "DR6.B1";
+  EXPECT_EQ(m.load32(0x5002), 1u);
+  EXPECT_EQ(m.s.eip, 0x1011u);
+}
+
 TEST_P(X86SystemEvents, Dr7GdMakesMovDrADebugFault) {
   SystemMachine m(GetParam());
   setup_debug(m);
