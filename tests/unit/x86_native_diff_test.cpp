@@ -108,18 +108,19 @@ TEST_P(X86NativeDiff, BranchingSequences) {
 TEST_P(X86NativeDiff, InvalidateCodeBetweenRunsWithChainedBlocks) {
   Case loop;
   loop.code = {0xb9, 0x03, 0x00, 0x00, 0x00,  // mov ecx, 3
-               0x49,                          // top: dec ecx
-               0x75, 0xfd};                   // jnz top (chains to itself)
+               0x40,                          // top: inc eax
+               0x49,                          // dec ecx
+               0x75, 0xfc};                   // jnz top (chains to itself)
   Emulator emulator(GetParam());
-  const Outcome first = emulator.run(loop);  // translates, links; then invalidates and frees
-  EXPECT_EQ(emulator.run(loop), first);
+  EXPECT_EQ(emulator.run(loop).substr(0, 8), "00000003");
+  // Runs again after invalidate_code dropped (and the next run freed) the
+  // linked blocks.
+  EXPECT_EQ(emulator.run(loop).substr(0, 8), "00000003");
   loop.code[1] = 0x05;  // mov ecx, 5: other code at the same address
-  const Outcome second = emulator.run(loop);
-  EXPECT_NE(second, first);
-  EXPECT_EQ(second.substr(9, 8), "00000000");  // ECX counted down to 0
+  EXPECT_EQ(emulator.run(loop).substr(0, 8), "00000005");
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, X86NativeDiff,
+INSTANTIATE_TEST_SUITE_P(native, X86NativeDiff,
                          ::testing::Values(exec::Engine::Interp, exec::Engine::Jit),
                          [](const auto& info) {
                            return info.param == exec::Engine::Jit ? std::string("jit")

@@ -399,12 +399,41 @@ class SequenceGenerator {
       rm.push_back(static_cast<uint8_t>(0xc0 | r));
     }
     rm[0] |= static_cast<uint8_t>(reg << 3);
+    if (mem && pick(8) == 0) {  // a flat segment override: ES, SS, DS
+      static constexpr uint8_t kSegs[] = {0x26, 0x36, 0x3e};
+      m_a.byte(kSegs[pick(3)]);
+    }
+    if (mem && lockable(f) && pick(4) == 0) m_a.byte(0xf0);
     if (o16) m_a.byte(0x66);
     if (f.op > 0xff) m_a.byte(0x0f);
     m_a.byte(static_cast<uint8_t>((f.op & 0xff) + ((f.attrs & kCc) ? pick(16) : 0)));
     for (uint8_t b : rm) m_a.byte(b);
     immediate(f.imm, osz);
     return true;
+  }
+
+  // LOCK is allowed on the read-modify-write memory forms (else #UD).
+  static bool lockable(const Form& f) {
+    if (f.op == 0x0fc7) return true;
+    if (!(f.writes & kWritesRm)) return false;
+    switch (f.op) {
+      case 0x88:
+      case 0x89:
+      case 0xc6:
+      case 0xc7:
+      case 0xc0:
+      case 0xc1:
+      case 0xd0:
+      case 0xd1:
+      case 0xd2:
+      case 0xd3:
+      case 0x0f90:
+      case 0x0fa4:
+      case 0x0fa5:
+      case 0x0fac:
+      case 0x0fad: return false;
+      default: return true;
+    }
   }
 
   void immediate(Imm imm, unsigned osz) {
@@ -733,22 +762,29 @@ class SequenceGenerator {
         {0, 3, -1, 0xe, true},
     };
     const Variant& v = kVariants[pick(std::size(kVariants))];
-    const int n = 1 + static_cast<int>(pick(4));
+    // Now and then a long loop (a simple body, at the top level), longer
+    // than the JIT's chain budget.
+    const bool long_loop = m_nest == 1 && m_sub < 0 && pick(8) == 0;
+    const int n = long_loop ? 100 + static_cast<int>(pick(1500)) : 1 + static_cast<int>(pick(4));
     m_a.bytes({0xc7, 0x05});
     m_a.d32(ctr);
     m_a.d32(static_cast<uint32_t>(v.from_zero ? 0 : n + v.init));
     const Label top = m_a.label();
     m_a.bind(top);
-    body(1 + static_cast<int>(pick(4)), false);
+    body(1 + static_cast<int>(pick(long_loop ? 2 : 4)), long_loop);
     static constexpr uint8_t kStep[][3] = {
         {0xff, 0x0d, 0}, {0xff, 0x05, 0}, {0x83, 0x2d, 1}, {0x83, 0x05, 1}};
     m_a.bytes({kStep[v.op][0], kStep[v.op][1]});
     m_a.d32(ctr);
     if (kStep[v.op][0] == 0x83) m_a.byte(1);
     if (v.from_zero) {  // cmp dword [ctr], n (or n-1 for BE/LE, which include equality)
-      m_a.bytes({0x83, 0x3d});
+      const auto limit = static_cast<uint32_t>(v.cmp == 0 ? n : n - 1);
+      m_a.bytes({static_cast<uint8_t>(limit < 0x80 ? 0x83 : 0x81), 0x3d});
       m_a.d32(ctr);
-      m_a.byte(static_cast<uint8_t>(v.cmp == 0 ? n : n - 1));
+      if (limit < 0x80)
+        m_a.byte(static_cast<uint8_t>(limit));
+      else
+        m_a.d32(limit);
     }
     jcc_back(v.cc, top);
   }
