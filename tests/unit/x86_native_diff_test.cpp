@@ -11,7 +11,8 @@
 //    JECXZ, CALL/RET and indirect jumps, so blocks are split, chained and
 //    left through indirect exits.
 // Every case has a seed; DYNEMU_X86N_SEED=<seed> runs one sequence seed
-// and prints its listing.
+// and prints its listing; DYNEMU_X86N_COUNT / DYNEMU_X86N_FIRST run more
+// (or other) seeds.
 #include <gtest/gtest.h>
 
 #include <cinttypes>
@@ -83,6 +84,10 @@ std::vector<Case> sequences(uint32_t first_seed, int count, bool branches) {
     std::printf("%s", describe(cases.back()).c_str());
     return cases;
   }
+  // Longer soak runs: DYNEMU_X86N_COUNT sequences from seed + DYNEMU_X86N_FIRST.
+  if (const char* n = std::getenv("DYNEMU_X86N_COUNT")) count = std::atoi(n);
+  if (const char* f = std::getenv("DYNEMU_X86N_FIRST"))
+    first_seed += static_cast<uint32_t>(std::strtoul(f, nullptr, 0));
   for (int i = 0; i < count; ++i)
     cases.push_back(generate_sequence(first_seed + static_cast<uint32_t>(i), branches));
   return cases;

@@ -709,7 +709,7 @@ class SequenceGenerator {
   }
 
   void control() {
-    switch (pick(10)) {
+    switch (pick(11)) {
       case 0:
       case 1: if_skip(); break;
       case 2: if_else(); break;
@@ -719,8 +719,31 @@ class SequenceGenerator {
       case 6: jecxz(); break;
       case 7:
       case 8: call(); break;
+      case 9: stack_frame(); break;
       default: indirect_jump(); break;
     }
+  }
+
+  // ENTER n, 0 (or PUSH EBP; MOV EBP, ESP; SUB ESP, n) ... LEAVE, with EBP
+  // locked in between; the body may use (and pop) the frame's dwords.
+  void stack_frame() {
+    if (!writable(5)) return statement(true);
+    const unsigned locals = pick(5);
+    if (pick(2)) {
+      m_a.byte(0xc8);
+      m_a.d16(static_cast<uint16_t>(4 * locals));
+      m_a.byte(0);
+    } else {
+      m_a.bytes({0x55, 0x89, 0xe5});  // push ebp; mov ebp, esp
+      if (locals) m_a.bytes({0x83, 0xec, static_cast<uint8_t>(4 * locals)});  // sub esp, n
+    }
+    m_locked |= 1 << 5;
+    m_regions.push_back(static_cast<int>(1 + locals));
+    const int n = 1 + static_cast<int>(pick(4));
+    for (int i = 0; i < n; ++i) statement(false);
+    m_regions.pop_back();  // LEAVE drops whatever the body left pushed
+    m_locked &= static_cast<uint8_t>(~(1u << 5));
+    m_a.byte(0xc9);
   }
 
   void if_skip() {

@@ -16,8 +16,8 @@ namespace dynemu::x86::native {
 // scratch data area. With `branches`: forward and backward Jcc on every
 // condition, loops on memory counters, LOOP/LOOPE/LOOPNE, JECXZ, SETcc/
 // CMOVcc, CALL/RET (RET imm16) to subroutines directly, through a register
-// and through a table in memory, and indirect JMP through a table or a
-// register chosen by CMOVcc.
+// and through a table in memory, ENTER/LEAVE frames, and indirect JMP
+// through a table or a register chosen by CMOVcc.
 Case generate_sequence(uint32_t seed, bool branches);
 
 }  // namespace dynemu::x86::native
