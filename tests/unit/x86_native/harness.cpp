@@ -125,7 +125,7 @@ class Watchdog {
         continue;
       }
       const uint64_t generation = m_generation;
-      if (m_cv.wait_for(lock, std::chrono::seconds(3),
+      if (m_cv.wait_for(lock, std::chrono::seconds(5),
                         [&] { return m_stop || m_generation != generation; }))
         continue;
       m_fired = true;

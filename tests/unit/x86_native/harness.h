@@ -37,7 +37,7 @@ Result<Detailed> run_native_detailed(const std::string& runner, const Case& c);
 
 // One exec::Cpu for many cases (each new case's code invalidates the
 // previous translations, as an mmap over code would). A case that runs
-// longer than 3 seconds is stopped and reported as "timeout".
+// longer than 5 seconds is stopped and reported as "timeout".
 class Emulator {
  public:
   explicit Emulator(exec::Engine engine);
