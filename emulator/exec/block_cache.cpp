@@ -124,6 +124,9 @@ bool BlockCache::invalidate(uint32_t addr, uint32_t len, const CachedBlock* runn
     remove(b);
   }
   ++m_epoch;  // unchains every direct-exit successor pointer
+  // Host links too, now: jit_links points into the victims' chain slots,
+  // which collect() frees.
+  unlink_jit_chains();
   return hit_running;
 }
 
