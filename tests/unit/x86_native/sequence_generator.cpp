@@ -545,7 +545,32 @@ class SequenceGenerator {
   // POPF only of a value with harmless flags (no TF, AC).
   bool stack_op() {
     int& depth = m_regions.back();
-    switch (pick(10)) {
+    switch (pick(12)) {
+      case 10:  // two 16-bit pushes (register, imm16, imm8, m16) make one dword
+        for (int i = 0; i < 2; ++i) {
+          switch (pick(4)) {
+            case 0: m_a.bytes({0x66, static_cast<uint8_t>(0x50 + pick(8))}); break;
+            case 1:
+              m_a.bytes({0x66, 0x68});
+              m_a.d16(static_cast<uint16_t>(value()));
+              break;
+            case 2: m_a.bytes({0x66, 0x6a, static_cast<uint8_t>(pick(256))}); break;
+            default: {
+              auto rm = mem_operand(0, 2);
+              rm[0] |= 6 << 3;
+              m_a.bytes({0x66, 0xff});
+              for (uint8_t b : rm) m_a.byte(b);
+              break;
+            }
+          }
+        }
+        ++depth;
+        return true;
+      case 11:  // two 16-bit pops
+        if (depth == 0) return false;
+        for (int i = 0; i < 2; ++i) m_a.bytes({0x66, static_cast<uint8_t>(0x58 + dst32())});
+        --depth;
+        return true;
       case 0: m_a.byte(static_cast<uint8_t>(0x50 + pick(8))); break;  // push r (esp too)
       case 1:
         m_a.byte(0x68);
