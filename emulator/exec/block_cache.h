@@ -153,23 +153,31 @@ class BlockCache {
   bool jit_links_stale() const {
     return jit_links_epoch != m_epoch || (jit && jit_links_jit_epoch != jit->epoch());
   }
-  // Indirect exits of compiled user-mode blocks look their successor up in
-  // the jump cache (backend::x64::IndirectLookup) and enter its body if the
-  // entry has one. Set when `block` (live, compiled in the current JIT
-  // epoch, links not stale) is about to run; an entry loses it when the
-  // slot is refilled, its block dropped (remove, clear) or the JIT flushed
+  // Indirect exits of compiled blocks look their successor up in the jump
+  // cache (backend::x64::IndirectLookup) and enter its body if the entry
+  // has one. Set when `block` (live, compiled in the current JIT epoch,
+  // links not stale) is about to run; an entry loses it when the slot is
+  // refilled, its block dropped (remove, clear) or the JIT flushed
   // (unlink_jit_chains). `max_temps`: blocks needing more temps than every
   // user of the cache has are not published (their temps arrays differ).
+  // System mode: not a block running into a second page (whose mapping
+  // only the loop's lookup checks).
   void publish_jit_body(CachedBlock* block, size_t max_temps) {
-    if (block->key.mode & ir::kModeSystem || !block->jit_body || !jit ||
-        block->jit_epoch != jit->epoch() || block->program.num_slots() > max_temps)
+    if (block->page2_linear || !block->jit_body || !jit || block->jit_epoch != jit->epoch() ||
+        block->program.num_slots() > max_temps)
       return;
     m_jump_cache[jump_index(block->key)] = {block->key, block, block->jit_body};
   }
   // Where the compiled indirect exits of a block with this CS base and mode
-  // look up successors.
+  // look up successors (system mode: through the TLB set of its CPL).
   backend::x64::IndirectLookup indirect_lookup(uint32_t cs_base, uint32_t mode) const {
-    return {m_jump_cache.data(), kJumpCacheBits, cs_base, mode};
+    const bool system = mode & ir::kModeSystem;
+    return {m_jump_cache.data(),
+            kJumpCacheBits,
+            cs_base,
+            mode,
+            system,
+            system && ir::mode_cpl(mode) == 3};
   }
 
   // Engine::Compare: compiled compare code logs its stores here.
@@ -204,6 +212,8 @@ class BlockCache {
                 backend::x64::IndirectLookup::kCsBaseOff);
   static_assert(offsetof(JumpSlot, key) + offsetof(BlockKey, mode) ==
                 backend::x64::IndirectLookup::kModeOff);
+  static_assert(offsetof(JumpSlot, key) + offsetof(BlockKey, phys) ==
+                backend::x64::IndirectLookup::kPhysOff);
   static_assert(offsetof(JumpSlot, jit_body) == backend::x64::IndirectLookup::kBodyOff);
   std::array<JumpSlot, 1u << kJumpCacheBits> m_jump_cache{};
   std::unordered_map<uint32_t, std::vector<CachedBlock*>> m_page_blocks;

@@ -113,10 +113,10 @@ struct Cpu::Impl {
         // Relinked later if still valid (its slots were unlinked with the flush).
         for (uint32_t k = 0; k < block->ir.num_direct_exits; ++k) block->jit_chain[k] = 0;
       }
-      // A user-mode block that keeps CS base and mode looks up the successor
-      // of its indirect exit inline (same key but EIP).
+      // A block that keeps CS base and mode looks up the successor of its
+      // indirect exit inline (same key but EIP, and in system mode phys).
       backend::x64::IndirectLookup indirect;
-      if (!(block->key.mode & ir::kModeSystem) && block->keeps_mode)
+      if (block->keeps_mode)
         indirect = cache.indirect_lookup(block->key.cs_base, block->key.mode);
       const uint64_t bytes_before = jit.stats().host_bytes;
       const auto c = jit.compile_chained(block->ir, block->jit_chain.get(),

@@ -33,18 +33,25 @@ struct JitStats {
 
 class Emitter;
 
-// Inline lookup at indirect exits (user mode): exec's jump cache, read by
-// compiled code. Entries of kEntryBytes, 1 << bits of them, indexed by
-// (eip ^ eip >> bits ^ mode) & mask; an entry matches when its eip, cs_base
-// and mode equal the successor's key, and is followed when its body (the
-// successor's chained entry point, valid for the JIT's current epoch) is
-// non-null. cs_base and mode are the exiting block's (it keeps them).
+// Inline lookup at indirect exits: exec's jump cache, read by compiled
+// code. Entries of kEntryBytes, 1 << bits of them, indexed by
+// (eip ^ eip >> bits ^ phys >> 12 ^ mode) & mask; an entry matches when its
+// eip, cs_base, mode (and phys) equal the successor's key, and is followed
+// when its body (the successor's chained entry point, valid for the JIT's
+// current epoch) is non-null. cs_base and mode are the exiting block's (it
+// keeps them). User mode: phys is 0. System mode (`system`): phys is the
+// physical address of cs_base + eip from the soft TLB's exec entry
+// (GuestEnv::tlb, the user set if `user_tlb`); no such entry: miss. So a
+// hit needs the successor's code mapping to be the one it was translated
+// for, checked the way the CPU loop checks it, with no flush of the jump
+// cache on TLB flushes.
 struct IndirectLookup {
   static constexpr uint32_t kEntryBytes = 32, kEipOff = 0, kCsBaseOff = 4, kModeOff = 8,
-                            kBodyOff = 24;
+                            kPhysOff = 12, kBodyOff = 24;
   const void* table = nullptr;  // null: indirect exits return to the loop
   uint32_t bits = 0;
   uint32_t cs_base = 0, mode = 0;
+  bool system = false, user_tlb = false;
 };
 
 // The x86-64 JIT: compiles IR blocks into a CodeCache. One per translation
