@@ -279,8 +279,17 @@ TEST(X86SegmentCheckMode, FlatSegmentsNeedNoChecks) {
   for (auto& seg : s.seg) seg = SegmentCache{0x10, 0x1000, 0xffffffffu, 0xc093};
   s.seg[kCs] = SegmentCache{0x08, 0, 0xffffffffu, 0xc09b};
   EXPECT_EQ(segment_check_mode(s), 0u) << "bases do not matter";
+  s.seg[kDs].flags = 0xc091;
+  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kDs)) << "read-only DS";
+  s.seg[kDs].flags = 0xc097;
+  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kDs)) << "expand-down DS";
+  s.seg[kDs].flags = 0xc09b;
+  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kDs)) << "code in DS";
+  s.seg[kDs].flags = 0xc093;
   s.seg[kFs] = SegmentCache{0, 0, 0, 0};
   EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kFs)) << "null FS";
+  s.seg[kFs] = SegmentCache{0, 0, 0xffffffffu, 0};
+  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kFs)) << "unusable FS, 4 GiB";
   s.seg[kCs].flags = 0xc099;
   EXPECT_TRUE(segment_check_mode(s) & (1u << (kModeSegCheckShift + kCs))) << "execute-only";
   EXPECT_FALSE(segment_check_mode(s) & kModeCodeLimit);

@@ -110,8 +110,8 @@ bool is_exit(ir::Opcode op) {
 }  // namespace
 
 uint32_t debug_mode(const CpuState& s) {
-  uint32_t m = 0;
-  if (s.eflags & kTF) m |= kModeSingleStep;
+  uint32_t m = (s.eflags & kTF) ? kModeSingleStep : 0;
+  if (!(s.dr[7] & 0xff)) return m;  // no breakpoint enabled (every block lookup)
   if (instruction_breakpoints(s)) m |= kModeBreakpoints;
   if (data_breakpoints(s)) m |= kModeDataBreakpoints;
   return m;

@@ -60,6 +60,20 @@ uint64_t code_limit(ir::GuestEnv& env, uint64_t last, uint64_t, uint64_t, uint64
 }  // namespace
 
 uint32_t segment_check_mode(const CpuState& s) {
+  // Every block lookup computes this: protected mode with 4 GiB limits
+  // (Linux) needs only the type bits, without branches.
+  uint32_t limits = 0xffffffffu;
+  for (const SegmentCache& c : s.seg) limits &= c.limit;
+  if (limits == 0xffffffffu && protected_mode(s)) {
+    // S, code, expand-down, writable: 0x12 is writable expand-up data;
+    // CS: S, code, readable.
+    uint32_t m = 0;
+    for (unsigned seg = kEs; seg <= kGs; ++seg)
+      m |= uint32_t{(s.seg[seg].flags & 0x1e) != 0x12} << (kModeSegCheckShift + seg);
+    m &= ~(1u << (kModeSegCheckShift + kCs));
+    m |= uint32_t{(s.seg[kCs].flags & 0x1a) != 0x1a} << (kModeSegCheckShift + kCs);
+    return m;
+  }
   uint32_t m = 0;
   for (unsigned seg = kEs; seg <= kGs; ++seg)
     if (!flat_segment(s, seg)) m |= 1u << (kModeSegCheckShift + seg);
