@@ -136,8 +136,7 @@ CpuExit Cpu::Impl::run() {
     return e;
   }
 
-  CachedBlock* prev = nullptr;  // left through a direct exit: its slot chains
-  uint32_t prev_slot = 0;
+  ChainFrom prev;
   const bool log_exec = config.log.has(LogItem::Exec);
   for (;;) {
     if (exit_requested.load(std::memory_order_relaxed)) {
@@ -148,9 +147,9 @@ CpuExit Cpu::Impl::run() {
     CachedBlock* block = nullptr;
     // A direct exit of a block that cannot change the key's CS base or
     // mode leads to the same successor every time: no key to compute.
-    if (prev && prev->succ_epoch[prev_slot] == cache.epoch() && prev->succ[prev_slot] &&
-        prev->keeps_mode) {
-      block = prev->succ[prev_slot];
+    if (prev.block && prev.block->succ_epoch[prev.slot] == cache.epoch() &&
+        prev.block->succ[prev.slot] && prev.block->keeps_mode) {
+      block = prev.block->succ[prev.slot];
       ++stats.chained;
     } else {
       const BlockKey key{state.eip, state.seg[x86::kCs].base, user_mode_of(state)};
@@ -173,40 +172,17 @@ CpuExit Cpu::Impl::run() {
         }
         block = translate(key);
       }
-      if (prev) {
-        prev->succ[prev_slot] = block;
-        prev->succ_epoch[prev_slot] = cache.epoch();
+      if (prev.block) {
+        prev.block->succ[prev.slot] = block;
+        prev.block->succ_epoch[prev.slot] = cache.epoch();
       }
     }
-    if (prev && config.engine == Engine::Jit && !log_exec) link_jit_chain(prev, prev_slot, block);
-    if (log_exec)
-      std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x insns=%u\n", block->key.eip,
-                   block->key.cs_base, block->ir.num_insns);
-    ++stats.blocks_executed;
+    if (prev.block && config.engine == Engine::Jit && !log_exec)
+      link_jit_chain(prev.block, prev.slot, block);
 
-    // A block translated by another CPU sharing the cache may need more temps.
-    if (block->program.num_slots() + kJitTempsOffset > temps.size())
-      temps.resize(block->program.num_slots() + kJitTempsOffset);
-    env.raised = false;
-    env.block_invalidated = false;
-    running = block;
-    trap.armed = HostFaultTrap::kGuest;
-    const interp::BlockExit exit = execute(block);
-    trap.armed = HostFaultTrap::kOff;
-    running = nullptr;
-
-    // Engine::Jit: chained jumps may have run further blocks; the exit is
-    // the last one's.
-    if (config.engine == Engine::Jit) block = reinterpret_cast<CachedBlock*>(temps[0]);
-    prev = nullptr;
+    const interp::BlockExit exit = run_block(block, prev);
     switch (exit.kind) {
       case interp::ExitKind::Direct:
-        // Chain only from blocks still cached (a store may have dropped it).
-        if (!env.block_invalidated) {
-          prev = block;
-          prev_slot = exit.slot;
-        }
-        continue;
       case interp::ExitKind::Indirect:
       case interp::ExitKind::Stopped: continue;
       case interp::ExitKind::Exception: {
@@ -222,6 +198,37 @@ CpuExit Cpu::Impl::run() {
       case interp::ExitKind::Halt: current = outer; return CpuExit{ExitKind::Halt};
     }
   }
+}
+
+interp::BlockExit Cpu::Impl::run_block(CachedBlock*& block, ChainFrom& prev) {
+  if (config.log.has(LogItem::Exec)) {
+    if (mmu)
+      std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x phys=0x%08x insns=%u\n", block->key.eip,
+                   block->key.cs_base, block->key.phys, block->ir.num_insns);
+    else
+      std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x insns=%u\n", block->key.eip,
+                   block->key.cs_base, block->ir.num_insns);
+  }
+  ++stats.blocks_executed;
+  // A block translated by another CPU sharing the cache may need more temps.
+  if (block->program.num_slots() + kJitTempsOffset > temps.size())
+    temps.resize(block->program.num_slots() + kJitTempsOffset);
+  env.raised = false;
+  env.block_invalidated = false;
+  running = block;
+  // User mode: host faults on guest memory come back as #PF (run()'s
+  // sigsetjmp). System mode reaches memory through the MMU only.
+  if (!mmu) trap.armed = HostFaultTrap::kGuest;
+  const interp::BlockExit exit = execute(block);
+  if (!mmu) trap.armed = HostFaultTrap::kOff;
+  running = nullptr;
+  // Engine::Jit: chained jumps may have run further blocks; the exit is
+  // the last one's.
+  if (config.engine == Engine::Jit) block = reinterpret_cast<CachedBlock*>(temps[0]);
+  // Chain only from blocks still cached (a store may have dropped it).
+  prev = {};
+  if (exit.kind == interp::ExitKind::Direct && !env.block_invalidated) prev = {block, exit.slot};
+  return exit;
 }
 
 void Cpu::Impl::print_stats() const {

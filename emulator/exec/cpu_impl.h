@@ -116,8 +116,7 @@ struct Cpu::Impl {
       // A block that keeps CS base and mode looks up the successor of its
       // indirect exit inline (same key but EIP, and in system mode phys).
       backend::x64::IndirectLookup indirect;
-      if (block->keeps_mode)
-        indirect = cache.indirect_lookup(block->key.cs_base, block->key.mode);
+      if (block->keeps_mode) indirect = cache.indirect_lookup(block->key.cs_base, block->key.mode);
       const uint64_t bytes_before = jit.stats().host_bytes;
       const auto c = jit.compile_chained(block->ir, block->jit_chain.get(),
                                          reinterpret_cast<uint64_t>(block), indirect);
@@ -133,6 +132,17 @@ struct Cpu::Impl {
   }
 
   CpuExit run();
+  // The direct exit the loop's last block left through (software
+  // chaining: its successor may skip the lookup), or none.
+  struct ChainFrom {
+    CachedBlock* block = nullptr;
+    uint32_t slot = 0;
+  };
+  // Runs `block` for the loop (both modes) and returns its exit, which is
+  // the last block's when chained jumps ran further blocks (`block`
+  // becomes that one). `prev` is set to it on a direct exit of a block
+  // still cached, else cleared.
+  interp::BlockExit run_block(CachedBlock*& block, ChainFrom& prev);
   CachedBlock* translate(const BlockKey& key);
   // Translates, verifies, optimizes and compiles a block (not cached yet).
   std::unique_ptr<CachedBlock> make_block(const BlockKey& key, x86::TranslateRequest& req);

@@ -149,8 +149,7 @@ CachedBlock* Cpu::Impl::find_system_block(bool& shutdown) {
 }
 
 CpuExit Cpu::Impl::run_system() {
-  CachedBlock* prev = nullptr;  // left through a direct exit: its slot chains
-  uint32_t prev_slot = 0;
+  ChainFrom prev;
   const bool log_exec = config.log.has(LogItem::Exec);
   for (;;) {
     if (exit_requested.load(std::memory_order_relaxed)) {
@@ -160,7 +159,7 @@ CpuExit Cpu::Impl::run_system() {
     // The physical map changed: other bytes may be behind the same addresses.
     if (mmu->sync()) {
       cache.drop_all();
-      prev = nullptr;
+      prev = {};
     }
     // A TLB flush may have changed what linear code addresses mean: links
     // that depend on a mapping (see stable_link) must go.
@@ -176,7 +175,7 @@ CpuExit Cpu::Impl::run_system() {
         ++stats.interrupts;
         if (!deliver(static_cast<uint8_t>(vector), x86::EventKind::External, 0))
           return CpuExit{ExitKind::Shutdown};
-        prev = nullptr;
+        prev = {};
         continue;
       }
     }
@@ -184,47 +183,29 @@ CpuExit Cpu::Impl::run_system() {
     state.int_shadow = 0;
 
     CachedBlock* block = nullptr;
-    if (prev && prev->succ_epoch[prev_slot] == cache.epoch() && prev->succ[prev_slot] &&
-        prev->keeps_mode) {
-      block = prev->succ[prev_slot];
+    if (prev.block && prev.block->succ_epoch[prev.slot] == cache.epoch() &&
+        prev.block->succ[prev.slot] && prev.block->keeps_mode) {
+      block = prev.block->succ[prev.slot];
       ++stats.chained;
     } else {
       bool shutdown = false;
       block = find_system_block(shutdown);
       if (shutdown) return CpuExit{ExitKind::Shutdown};
       if (!block) {
-        prev = nullptr;
+        prev = {};
         continue;
       }
-      if (prev && stable_link(*prev, *block)) {
-        prev->succ[prev_slot] = block;
-        prev->succ_epoch[prev_slot] = cache.epoch();
+      if (prev.block && stable_link(*prev.block, *block)) {
+        prev.block->succ[prev.slot] = block;
+        prev.block->succ_epoch[prev.slot] = cache.epoch();
       }
     }
-    if (prev && config.engine == Engine::Jit && !log_exec)
-      link_jit_chain(prev, prev_slot, block, !stable_link(*prev, *block));
-    if (log_exec)
-      std::fprintf(stderr, "exec: eip=0x%08x cs_base=0x%08x phys=0x%08x insns=%u\n", block->key.eip,
-                   block->key.cs_base, block->key.phys, block->ir.num_insns);
-    ++stats.blocks_executed;
+    if (prev.block && config.engine == Engine::Jit && !log_exec)
+      link_jit_chain(prev.block, prev.slot, block, !stable_link(*prev.block, *block));
 
-    if (block->program.num_slots() + kJitTempsOffset > temps.size())
-      temps.resize(block->program.num_slots() + kJitTempsOffset);
-    env.raised = false;
-    env.block_invalidated = false;
-    running = block;
-    const interp::BlockExit exit = execute(block);
-    running = nullptr;
-
-    if (config.engine == Engine::Jit) block = reinterpret_cast<CachedBlock*>(temps[0]);
-    prev = nullptr;
+    const interp::BlockExit exit = run_block(block, prev);
     switch (exit.kind) {
-      case interp::ExitKind::Direct:
-        if (!env.block_invalidated) {
-          prev = block;
-          prev_slot = exit.slot;
-        }
-        continue;
+      case interp::ExitKind::Direct: continue;
       case interp::ExitKind::Indirect: ++stats.indirect_exits; continue;
       case interp::ExitKind::Stopped: continue;
       case interp::ExitKind::Exception: {
