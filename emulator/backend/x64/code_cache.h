@@ -27,6 +27,10 @@ class CodeCache {
   // Forgets all code; bumps epoch() so holders of old pointers know.
   void flush();
   uint64_t epoch() const { return m_epoch; }
+  // In a forked child: stops sharing the parent's pages (a private copy at
+  // the same address). Run by a pthread_atfork handler; a raw clone()
+  // without it would leave both processes writing the same pages.
+  void after_fork();
   size_t used() const { return m_used; }
   size_t capacity() const { return m_size; }
   bool ok() const { return m_exec != nullptr; }
