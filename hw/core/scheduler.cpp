@@ -70,6 +70,11 @@ int64_t Scheduler::next_deadline() const {
   return t ? t->m_deadline : INT64_MAX;
 }
 
+int64_t Scheduler::host_time_of(int64_t ns) const {
+  if (m_mode != Mode::Host || m_paused || ns == INT64_MAX) return INT64_MAX;
+  return m_offset > 0 && ns > INT64_MAX - m_offset ? INT64_MAX : ns + m_offset;
+}
+
 void Scheduler::armed_timer(Timer* t) {
   if (m_listener && earliest() == t) m_listener();
 }

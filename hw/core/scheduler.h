@@ -58,6 +58,11 @@ class Scheduler {
   int64_t next_deadline() const;  // INT64_MAX if none
   void run_due();                 // fires every timer whose deadline <= now(), in deadline order
   void advance(int64_t ns);       // Manual mode only: move now() forward and run timers on the way
+  // Host mode while running: the CLOCK_MONOTONIC ns at which now() reaches
+  // ns, exactly (the same virtual deadline always maps to the same host
+  // time, so a caller can tell an unchanged deadline from a new one).
+  // Manual mode or paused: INT64_MAX (virtual time does not follow the host).
+  int64_t host_time_of(int64_t ns) const;
 
   // Called whenever arming a timer makes next_deadline() earlier, so the
   // board can cut a running CPU short or wake a halted one. Called on the

@@ -70,16 +70,28 @@ int64_t DeadlineKicker::host_now() {
   return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+int64_t DeadlineKicker::next_kick() const {
+  if (m_at == kNever) return kNever;
+  const int64_t now = host_now();
+  if (now < m_at) return m_at;
+  if (m_every == 0) return kNever;  // kicked already
+  return m_at + ((now - m_at) / m_every + 1) * m_every;
+}
+
 void DeadlineKicker::set_deadline(int64_t host_ns) {
-  // Always re-armed, even for the same deadline: the one-shot timer may
-  // have fired already.
   itimerspec spec{};  // all zero: disarm
+  m_at = host_ns;
+  m_every = 0;
   if (host_ns != kNever) {
     // An absolute time of zero would disarm: a past deadline is 1 ns.
     const int64_t t = host_ns > 0 ? host_ns : 1;
     spec.it_value.tv_sec = t / 1'000'000'000;
     spec.it_value.tv_nsec = t % 1'000'000'000;
+    m_every = m_repeat;
+    spec.it_interval.tv_sec = m_every / 1'000'000'000;
+    spec.it_interval.tv_nsec = m_every % 1'000'000'000;
   }
+  ++m_arms;
   timer_settime(m_timer, TIMER_ABSTIME, &spec, nullptr);
 }
 

@@ -20,9 +20,17 @@ constexpr int kSerialPorts = 2;
 }  // namespace
 
 int64_t MachineLoop::host_deadline() const {
-  const int64_t next = m_board.scheduler().next_deadline();
+  const hw::Scheduler& sched = m_board.scheduler();
+  const int64_t next = sched.next_deadline();
   if (next == INT64_MAX) return DeadlineKicker::kNever;
-  return DeadlineKicker::host_now() + std::max<int64_t>(0, next - m_board.scheduler().now());
+  if (const int64_t host = sched.host_time_of(next); host != INT64_MAX) return host;
+  // Virtual time does not follow the host clock: look again soon enough.
+  return DeadlineKicker::host_now() + std::max<int64_t>(0, next - sched.now());
+}
+
+int64_t MachineLoop::kick_target() const {
+  const int64_t deadline = host_deadline();
+  return has_input() ? std::min(deadline, m_next_input_poll) : deadline;
 }
 
 bool MachineLoop::has_input() const {
@@ -33,23 +41,30 @@ bool MachineLoop::has_input() const {
 
 // Moves host input into the UARTs while their FIFOs have room.
 void MachineLoop::pump_input() {
+  ++m_stats.input_polls;
   for (int i = 0; i < kSerialPorts; ++i) {
     const int fd = m_board.serial_input_fd(i);
     if (fd < 0) continue;
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 0) > 0) m_board.pump_serial(i);
   }
+  m_input_ready = false;
+  m_next_input_poll = DeadlineKicker::host_now() + kInputPollNs;
 }
 
 // A halted CPU: block until the next timer deadline or host input. A UART
 // whose FIFO is full is not polled: the guest has its interrupt and will
 // run (and drain it) first.
-void MachineLoop::sleep_until_event() {
+void MachineLoop::sleep_until_event(DeadlineKicker& kicker) {
   pollfd fds[kSerialPorts];
   nfds_t n = 0;
   for (int i = 0; i < kSerialPorts; ++i)
     if (const int fd = m_board.serial_input_fd(i); fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
   const int64_t deadline = host_deadline();
+  // A kick before the deadline would only cut the sleep short. One at the
+  // deadline (the usual case: the guest armed its next tick while running)
+  // stays and ends the sleep together with ppoll's own timeout.
+  if (kicker.next_kick() < deadline) kicker.set_deadline(deadline);
   timespec ts{};
   if (deadline != DeadlineKicker::kNever) {
     const int64_t wait = std::max<int64_t>(0, deadline - DeadlineKicker::host_now());
@@ -60,7 +75,13 @@ void MachineLoop::sleep_until_event() {
     // halted with interrupts off, Linux's halt or a panic). Sleep long.
     ts.tv_sec = 3600;
   }
-  ppoll(fds, n, &ts, nullptr);
+  ++m_stats.sleeps;
+  m_sleeping.store(true, std::memory_order_relaxed);
+  const int ready = ppoll(fds, n, &ts, nullptr);
+  m_sleeping.store(false, std::memory_order_relaxed);
+  if (ready > 0) m_input_ready = true;
+  // ppoll watched every input that has room: the next look is due later.
+  m_next_input_poll = DeadlineKicker::host_now() + kInputPollNs;
 }
 
 void MachineLoop::stop(int status) {
@@ -81,26 +102,45 @@ bool MachineLoop::reset_board() {
   return true;
 }
 
+void MachineLoop::print_stats() const {
+  std::fprintf(stderr,
+               "stats: machine: cpu runs %" PRIu64 ", sleeps %" PRIu64 " (%" PRIu64
+               " woke to nothing), input polls %" PRIu64 ", kick timer arms %" PRIu64 "\n",
+               m_stats.runs, m_stats.sleeps, m_stats.idle_wakes, m_stats.input_polls,
+               m_stats.kicker_arms);
+}
+
 int MachineLoop::run() {
   exec::Cpu& cpu = m_board.cpu();
   hw::Scheduler& sched = m_board.scheduler();
-  DeadlineKicker kicker([&cpu] { cpu.request_exit(); });
-  auto next_kick = [&] {
-    int64_t d = host_deadline();
-    if (has_input()) d = std::min(d, DeadlineKicker::host_now() + kInputPollNs);
-    return d;
-  };
+  // A kick that ends a sleep has done its job: the CPU is not running, and
+  // an exit request would only make its next run return at once.
+  DeadlineKicker kicker([this, &cpu] {
+    if (!m_sleeping.load(std::memory_order_relaxed)) cpu.request_exit();
+  });
+  kicker.set_repeat(has_input() ? kInputPollNs : 0);
+  m_next_input_poll = DeadlineKicker::host_now() + kInputPollNs;
   // A device arming an earlier timer while guest code runs moves the kick.
-  sched.set_deadline_listener([&] { kicker.set_deadline(next_kick()); });
+  sched.set_deadline_listener([&] { kicker.kick_by(kick_target()); });
   struct ListenerGuard {  // the listener refers to the kicker: drop it first
     hw::Scheduler& s;
     ~ListenerGuard() { s.set_deadline_listener({}); }
   } listener_guard{sched};
+  const int status = loop(kicker);
+  m_stats.kicker_arms = kicker.arms();
+  if (m_print_stats) print_stats();
+  return status;
+}
 
+int MachineLoop::loop(DeadlineKicker& kicker) {
+  exec::Cpu& cpu = m_board.cpu();
+  hw::Scheduler& sched = m_board.scheduler();
   bool halted = false;
+  bool slept = false;
   for (;;) {
     sched.run_due();
-    pump_input();
+    if (m_input_ready || (DeadlineKicker::host_now() >= m_next_input_poll && has_input()))
+      pump_input();
     if (auto status = m_board.exit_requested()) return *status;
     if (m_stop) return *m_stop;
     if (const int sig = m_signal.load(std::memory_order_relaxed)) {
@@ -120,11 +160,15 @@ int MachineLoop::run() {
       if (m_board.interrupt_pending() && (cpu.state().eflags & x86::kIF)) {
         halted = false;
       } else {
-        sleep_until_event();
+        if (slept) ++m_stats.idle_wakes;
+        sleep_until_event(kicker);
+        slept = true;
         continue;
       }
     }
-    kicker.set_deadline(next_kick());
+    slept = false;
+    kicker.kick_by(kick_target());
+    ++m_stats.runs;
     const exec::CpuExit exit = cpu.run();
     switch (exit.kind) {
       case exec::ExitKind::Halt: halted = true; break;

@@ -110,7 +110,8 @@ int main(int argc, char** argv) {
   dynemu::exec::install_host_fault_handler();
   auto board = must(dynemu::hw::pc::Board::create(std::move(config)));
 
-  MachineLoop loop(*board, o.no_reboot ? ResetPolicy::Stop : ResetPolicy::Reset);
+  MachineLoop loop(*board, o.no_reboot ? ResetPolicy::Stop : ResetPolicy::Reset,
+                   o.log.has(dynemu::LogItem::Stats));
   // Ends cleanly on SIGTERM/SIGINT/SIGHUP (outputs flushed, -d stats printed).
   g_loop.store(&loop);
   struct sigaction sa {};

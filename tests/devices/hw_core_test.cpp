@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <time.h>
+
 #include <climits>
 #include <cstring>
 #include <map>
@@ -216,6 +218,27 @@ TEST(Scheduler, HostModeIsMonotonicAndPauses) {
   t->arm(0);
   s.run_due();
   EXPECT_EQ(count, 1);
+}
+
+// host_time_of maps virtual deadlines to host times exactly (equal in, equal
+// out; differences kept), and only while virtual time follows the host.
+TEST(Scheduler, HostTimeOfDeadlines) {
+  Scheduler s(Scheduler::Mode::Host);
+  const int64_t base = s.host_time_of(1'000);
+  EXPECT_EQ(s.host_time_of(1'000), base);
+  EXPECT_EQ(s.host_time_of(4'001'000) - base, 4'000'000);
+  EXPECT_EQ(s.host_time_of(INT64_MAX), INT64_MAX);
+  const int64_t virtual_now = s.now();
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const int64_t host_after = int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  EXPECT_LE(s.host_time_of(virtual_now), host_after);  // the same clock, read earlier
+  s.pause();
+  EXPECT_EQ(s.host_time_of(1'000), INT64_MAX);
+  s.resume();
+  EXPECT_NE(s.host_time_of(1'000), INT64_MAX);
+  Scheduler manual(Scheduler::Mode::Manual);
+  EXPECT_EQ(manual.host_time_of(0), INT64_MAX);
 }
 
 // A device's visit_state() seen through a visitor that saves fields by name.
