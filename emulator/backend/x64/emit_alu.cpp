@@ -2,6 +2,8 @@
 // fields, 32- and 64-bit arithmetic, comparisons.
 #include "emulator/backend/x64/emitter.h"
 
+#include <utility>
+
 namespace dynemu::backend::x64 {
 
 using namespace Xbyak::util;
@@ -21,11 +23,15 @@ void binary32(Emitter& e, const ir::Inst& i, F op) {
 // dst = a op b computed in dst's own register when it has one (mov dst, a;
 // op dst, b-or-immediate): no scratch round trip. False when dst has no
 // register or b sits in it (the mov would clobber b); the caller falls back.
+// Commutative ops (`commutes`) swap a and b when b sits in dst's register.
 template <typename RR, typename RI>
-bool direct32(Emitter& e, const ir::Inst& i, RR op_rr, RI op_ri) {
+bool direct32(Emitter& e, const ir::Inst& i, RR op_rr, RI op_ri, bool commutes = false) {
   if (!e.in_reg(i.dst)) return false;
   const Reg32 d = e.reg32(i.dst);
-  const ir::Value a = i.args[0], b = i.args[1];
+  ir::Value a = i.args[0], b = i.args[1];
+  if (commutes && !e.is_const(b) &&
+      (e.is_const(a) || (e.in_reg(b) && e.reg32(b).getIdx() == d.getIdx())))
+    std::swap(a, b);
   if (e.in_reg(b) && e.reg32(b).getIdx() == d.getIdx() && !(a == b)) return false;
   e.load32(d, a);
   if (e.is_const(b)) {
@@ -109,7 +115,7 @@ void emit_Deposit(Emitter& e, const ir::Inst& i) {
 void emit_Add(Emitter& e, const ir::Inst& i) {
   if (direct32(
           e, i, [&](const Reg32& d, const Reg32& r) { e.add(d, r); },
-          [&](const Reg32& d, uint32_t v) { e.add(d, v); }))
+          [&](const Reg32& d, uint32_t v) { e.add(d, v); }, true))
     return;
   binary32(e, i, [&] { e.add(eax, ecx); });
 }
@@ -123,21 +129,21 @@ void emit_Sub(Emitter& e, const ir::Inst& i) {
 void emit_And(Emitter& e, const ir::Inst& i) {
   if (direct32(
           e, i, [&](const Reg32& d, const Reg32& r) { e.and_(d, r); },
-          [&](const Reg32& d, uint32_t v) { e.and_(d, v); }))
+          [&](const Reg32& d, uint32_t v) { e.and_(d, v); }, true))
     return;
   binary32(e, i, [&] { e.and_(eax, ecx); });
 }
 void emit_Or(Emitter& e, const ir::Inst& i) {
   if (direct32(
           e, i, [&](const Reg32& d, const Reg32& r) { e.or_(d, r); },
-          [&](const Reg32& d, uint32_t v) { e.or_(d, v); }))
+          [&](const Reg32& d, uint32_t v) { e.or_(d, v); }, true))
     return;
   binary32(e, i, [&] { e.or_(eax, ecx); });
 }
 void emit_Xor(Emitter& e, const ir::Inst& i) {
   if (direct32(
           e, i, [&](const Reg32& d, const Reg32& r) { e.xor_(d, r); },
-          [&](const Reg32& d, uint32_t v) { e.xor_(d, v); }))
+          [&](const Reg32& d, uint32_t v) { e.xor_(d, v); }, true))
     return;
   binary32(e, i, [&] { e.xor_(eax, ecx); });
 }
@@ -165,7 +171,7 @@ void emit_Ror(Emitter& e, const ir::Inst& i) {
 void emit_Mul(Emitter& e, const ir::Inst& i) {
   if (direct32(
           e, i, [&](const Reg32& d, const Reg32& r) { e.imul(d, r); },
-          [&](const Reg32& d, uint32_t v) { e.imul(d, d, static_cast<int>(v)); }))
+          [&](const Reg32& d, uint32_t v) { e.imul(d, d, static_cast<int>(v)); }, true))
     return;
   binary32(e, i, [&] { e.imul(eax, ecx); });
 }

@@ -2,6 +2,8 @@
 // same ops, emulator/interp/interpreter.cpp, is the reference).
 #include "emulator/backend/x64/emitter.h"
 
+#include <memory>
+
 namespace dynemu::backend::x64 {
 
 using namespace Xbyak::util;
@@ -31,21 +33,75 @@ void raise(Emitter& e, uint32_t vector, uint32_t code, uint32_t addr) {
 
 void emit_InsnStart(Emitter& e, const ir::Inst& i) {
   set_eip(e, i.imm);
-  // A store of an earlier instruction rewrote this block: stop here.
-  if (e.m_may_have_stored) {
-    Xbyak::Label go_on;
+  // A store of an earlier instruction rewrote this block: stop here. Only
+  // a store sets the flag, so the first InsnStart after one checks it.
+  if (e.m_store_unchecked) {
+    e.m_store_unchecked = false;
+    auto stop = std::make_shared<Xbyak::Label>();
     e.cmp(byte[r13 + kInvalidated], 0);
-    e.je(go_on, Emitter::T_NEAR);
-    e.leave(encode_exit(ExitKind::Stopped));
-    e.L(go_on);
+    e.jne(*stop, Emitter::T_NEAR);
+    e.m_cold.push_back([&e, stop, x87 = e.m_x87_resident] {
+      e.L(*stop);
+      const bool resident = e.m_x87_resident;
+      e.m_x87_resident = x87;
+      e.leave(encode_exit(ExitKind::Stopped));
+      e.m_x87_resident = resident;
+    });
   }
 }
 
+namespace {
+
+// The fused comparison of ExitIf (Emitter::m_fused_cmp): flags from
+// CMP a, b (or TEST a, a for a == 0); returns the x86 condition code
+// (low nibble of Jcc) under which the block stays.
+unsigned compare_for_exit(Emitter& e, const ir::Inst& c) {
+  Xbyak::Reg32 a = eax;
+  if (e.in_reg(c.args[0]))
+    a = e.reg32(c.args[0]);
+  else
+    e.load32(eax, c.args[0]);
+  const ir::Value b = c.args[1];
+  const bool eq_ne = c.op == ir::Opcode::Eq || c.op == ir::Opcode::Ne;
+  if (e.is_const(b) && eq_ne && e.m_const[b.id] == 0)
+    e.test(a, a);
+  else if (e.is_const(b))
+    e.cmp(a, static_cast<uint32_t>(e.m_const[b.id]));
+  else if (e.in_reg(b))
+    e.cmp(a, e.reg32(b));
+  else {
+    e.load32(ecx, b);
+    e.cmp(a, ecx);
+  }
+  switch (c.op) {
+    case ir::Opcode::Eq: return 0x5;   // stay if NE
+    case ir::Opcode::Ne: return 0x4;   // E
+    case ir::Opcode::LtU: return 0x3;  // AE
+    case ir::Opcode::LeU: return 0x7;  // A
+    case ir::Opcode::LtS: return 0xd;  // GE
+    default: return 0xf;               // LeS: G
+  }
+}
+
+}  // namespace
+
 void emit_ExitIf(Emitter& e, const ir::Inst& i) {
   Xbyak::Label stay;
-  e.load32(eax, i.args[0]);
-  e.test(eax, eax);
-  e.jz(stay, Emitter::T_NEAR);
+  if (const ir::Inst* c = e.m_fused_cmp) {
+    e.m_fused_cmp = nullptr;
+    switch (compare_for_exit(e, *c)) {
+      case 0x5: e.jne(stay, Emitter::T_NEAR); break;
+      case 0x4: e.je(stay, Emitter::T_NEAR); break;
+      case 0x3: e.jae(stay, Emitter::T_NEAR); break;
+      case 0x7: e.ja(stay, Emitter::T_NEAR); break;
+      case 0xd: e.jge(stay, Emitter::T_NEAR); break;
+      default: e.jg(stay, Emitter::T_NEAR); break;
+    }
+  } else {
+    e.load32(eax, i.args[0]);
+    e.test(eax, eax);
+    e.jz(stay, Emitter::T_NEAR);
+  }
   set_eip(e, i.imm);
   e.leave_direct(i.aux);
   e.L(stay);

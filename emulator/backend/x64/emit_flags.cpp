@@ -17,13 +17,15 @@ constexpr uint32_t kCcSrc = kCc + offsetof(x86::LazyFlags, src);
 constexpr uint32_t kCcSrc2 = kCc + offsetof(x86::LazyFlags, src2);
 
 void write_cc(Emitter& e, uint64_t op, ir::Value dst, ir::Value src, ir::Value src2) {
-  e.load32(eax, dst);
-  e.load32(ecx, src);
-  e.load32(edx, src2);
-  e.mov(dword[rbx + kCcOp], static_cast<uint32_t>(op));
-  e.mov(dword[rbx + kCcDst], eax);
-  e.mov(dword[rbx + kCcSrc], ecx);
-  e.mov(dword[rbx + kCcSrc2], edx);
+  if (e.m_cc_op_known != static_cast<int64_t>(op))
+    e.mov(dword[rbx + kCcOp], static_cast<uint32_t>(op));
+  e.store_to(dword[rbx + kCcDst], dst);
+  e.store_to(dword[rbx + kCcSrc], src);
+  const bool src2_const = !src2.valid() || e.is_const(src2);
+  const int64_t src2_value = !src2.valid() ? 0
+                             : src2_const  ? static_cast<uint32_t>(e.m_const[src2.id])
+                                           : -1;
+  if (!src2_const || e.m_cc_src2_known != src2_value) e.store_to(dword[rbx + kCcSrc2], src2);
 }
 
 void read_cc(Emitter& e, const ir::Inst& i, uint32_t off) {
@@ -72,6 +74,11 @@ void host_flags(Emitter& e, Xbyak::Label& slow, Xbyak::Label& logic, Xbyak::Labe
 
 void emit_SetCc(Emitter& e, const ir::Inst& i) {
   write_cc(e, i.imm, i.args[0], i.args[1], i.args[2]);
+  e.m_cc_op_known = static_cast<uint32_t>(i.imm);
+  const ir::Value src2 = i.args[2];
+  e.m_cc_src2_known = !src2.valid()      ? 0
+                      : e.is_const(src2) ? static_cast<uint32_t>(e.m_const[src2.id])
+                                         : -1;
 }
 void emit_SetCcIf(Emitter& e, const ir::Inst& i) {
   Xbyak::Label skip;

@@ -6,6 +6,8 @@
 
 #include "emulator/backend/x64/emit_softmmu.h"
 
+#include <memory>
+
 namespace dynemu::backend::x64 {
 
 using namespace Xbyak::util;
@@ -23,57 +25,77 @@ extern "C" void jit_note_store(ir::GuestEnv* env, uint32_t addr, uint32_t len) {
 }
 
 void check_code_pages(Emitter& e, unsigned len) {
-  Xbyak::Label slow, done;
+  // The slow path (a page holding code, or a store crossing pages) is out
+  // of line; jit_note_store does the exact check.
+  auto slow = std::make_shared<Xbyak::Label>();
+  auto done = std::make_shared<Xbyak::Label>();
   e.mov(rcx, qword[r13 + offsetof(ir::GuestEnv, code_pages)]);
   e.test(rcx, rcx);
-  e.jz(done, Emitter::T_NEAR);
+  e.jz(*done, Emitter::T_NEAR);
+  if (len > 1) {
+    e.lea(edx, ptr[eax + (len - 1)]);
+    e.xor_(edx, eax);
+    e.test(edx, ~0xfffu);
+    e.jnz(*slow, Emitter::T_NEAR);
+  }
   // The page's bit, from its 64-bit word (BT on a register: BT with a
   // memory bit string is microcoded and slow).
-  auto page_bit = [&] {
-    e.shr(edx, 12);
-    e.mov(r8d, edx);
-    e.shr(r8d, 6);
-    e.mov(r8, qword[rcx + r8 * 8]);
-    e.bt(r8, rdx);  // bit (page mod 64)
-  };
   e.mov(edx, eax);
-  page_bit();
-  e.jc(slow, Emitter::T_NEAR);
-  e.lea(edx, ptr[eax + (len - 1)]);
-  page_bit();
-  e.jnc(done, Emitter::T_NEAR);
-  e.L(slow);
-  e.mov(rdi, r13);
-  e.mov(esi, eax);
-  e.mov(edx, len);
-  e.call_fn(reinterpret_cast<const void*>(&jit_note_store));
-  e.L(done);
+  e.shr(edx, 12);
+  e.mov(r8d, edx);
+  e.shr(r8d, 6);
+  e.mov(r8, qword[rcx + r8 * 8]);
+  e.bt(r8, rdx);  // bit (page mod 64)
+  e.jc(*slow, Emitter::T_NEAR);
+  e.L(*done);
+  e.m_cold.push_back([&e, slow, done, len, saves = e.call_saves()] {
+    e.L(*slow);
+    e.mov(rdi, r13);
+    e.mov(esi, eax);
+    e.mov(edx, len);
+    e.cold_call_fn(reinterpret_cast<const void*>(&jit_note_store), saves);
+    e.jmp(*done, Emitter::T_NEAR);
+  });
 }
 
+// A user-mode load: the address (a zero-extended i32) from its register
+// or eax, the result straight into dst's register when it has one.
+// op(result register, address register).
 template <typename F>
 void load(Emitter& e, const ir::Inst& i, F op) {
-  e.load32(eax, i.args[0]);
-  op();
+  Xbyak::Reg64 addr = rax;
+  if (e.in_reg(i.args[0]))
+    addr = e.reg64(i.args[0]);
+  else
+    e.load32(eax, i.args[0]);
+  if (e.in_reg(i.dst)) return op(e.reg64(i.dst), addr);
+  op(rax, addr);
   e.store64(i.dst, rax);
 }
 
+// A user-mode store: eax = the address (for the SMC check), the value from
+// its register or rcx. op(address register, value register).
 template <typename F>
 void store(Emitter& e, const ir::Inst& i, unsigned len, F op) {
   e.load32(eax, i.args[0]);
-  e.load64(rcx, i.args[1]);
-  op();
+  Xbyak::Reg64 value = rcx;
+  if (e.in_reg(i.args[1]))
+    value = e.reg64(i.args[1]);
+  else
+    e.load64(rcx, i.args[1]);
+  op(value);
   check_code_pages(e, len);
 }
 
 }  // namespace
 
 void emit_GetGpr(Emitter& e, const ir::Inst& i) {
+  if (e.in_reg(i.dst)) return e.mov(e.reg32(i.dst), dword[rbx + gpr_off(i.imm)]);
   e.mov(eax, dword[rbx + gpr_off(i.imm)]);
   e.store32(i.dst, eax);
 }
 void emit_SetGpr(Emitter& e, const ir::Inst& i) {
-  e.load32(eax, i.args[0]);
-  e.mov(dword[rbx + gpr_off(i.imm)], eax);
+  e.store_to(dword[rbx + gpr_off(i.imm)], i.args[0]);
 }
 void emit_GetSegBase(Emitter& e, const ir::Inst& i) {
   const auto off = offsetof(x86::CpuState, seg) + sizeof(x86::SegmentCache) * i.imm +
@@ -102,41 +124,43 @@ void emit_SetState16(Emitter& e, const ir::Inst& i) {
   e.mov(word[rbx + static_cast<uint32_t>(i.imm)], ax);
 }
 void emit_SetState32(Emitter& e, const ir::Inst& i) {
-  e.load32(eax, i.args[0]);
-  e.mov(dword[rbx + static_cast<uint32_t>(i.imm)], eax);
+  e.store_to(dword[rbx + static_cast<uint32_t>(i.imm)], i.args[0]);
 }
 
 void emit_Load8(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_load(e, i, 1);  // system mode
-  load(e, i, [&] { e.movzx(eax, byte[r12 + rax]); });
+  load(e, i,
+       [&](const Xbyak::Reg64& d, const Xbyak::Reg64& a) { e.movzx(d.cvt32(), byte[r12 + a]); });
 }
 void emit_Load16(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_load(e, i, 2);  // system mode
-  load(e, i, [&] { e.movzx(eax, word[r12 + rax]); });
+  load(e, i,
+       [&](const Xbyak::Reg64& d, const Xbyak::Reg64& a) { e.movzx(d.cvt32(), word[r12 + a]); });
 }
 void emit_Load32(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_load(e, i, 4);  // system mode
-  load(e, i, [&] { e.mov(eax, dword[r12 + rax]); });
+  load(e, i,
+       [&](const Xbyak::Reg64& d, const Xbyak::Reg64& a) { e.mov(d.cvt32(), dword[r12 + a]); });
 }
 void emit_Load64(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_load(e, i, 8);  // system mode
-  load(e, i, [&] { e.mov(rax, qword[r12 + rax]); });
+  load(e, i, [&](const Xbyak::Reg64& d, const Xbyak::Reg64& a) { e.mov(d, qword[r12 + a]); });
 }
 void emit_Store8(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 1);  // system mode
-  store(e, i, 1, [&] { e.mov(byte[r12 + rax], cl); });
+  store(e, i, 1, [&](const Xbyak::Reg64& v) { e.mov(byte[r12 + rax], v.cvt8()); });
 }
 void emit_Store16(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 2);  // system mode
-  store(e, i, 2, [&] { e.mov(word[r12 + rax], cx); });
+  store(e, i, 2, [&](const Xbyak::Reg64& v) { e.mov(word[r12 + rax], v.cvt16()); });
 }
 void emit_Store32(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 4);  // system mode
-  store(e, i, 4, [&] { e.mov(dword[r12 + rax], ecx); });
+  store(e, i, 4, [&](const Xbyak::Reg64& v) { e.mov(dword[r12 + rax], v.cvt32()); });
 }
 void emit_Store64(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 8);  // system mode
-  store(e, i, 8, [&] { e.mov(qword[r12 + rax], rcx); });
+  store(e, i, 8, [&](const Xbyak::Reg64& v) { e.mov(qword[r12 + rax], v); });
 }
 
 }  // namespace dynemu::backend::x64

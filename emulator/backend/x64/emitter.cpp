@@ -45,7 +45,19 @@ void Emitter::store64(ir::Value v, const Xbyak::Reg64& r) {
     mov(tmp(v), r);
 }
 
+void Emitter::store_to(const Xbyak::Address& a, ir::Value v) {
+  if (is_const(v) || !v.valid())
+    mov(a, is_const(v) ? static_cast<uint32_t>(m_const[v.id]) : 0u);
+  else if (in_reg(v))
+    mov(a, reg32(v));
+  else {
+    mov(eax, tmp32(v));
+    mov(a, eax);
+  }
+}
+
 void Emitter::call_fn(const void* fn) {
+  forget_cc();  // the callee may write the lazy flags
   // Any C call: what the block caches in registers is written back before
   // and reloaded after (a call on a conditional path leaves the code after
   // it as it found it).
@@ -60,6 +72,23 @@ void Emitter::call_fn(const void* fn) {
     mov(Xbyak::Reg64(RegAlloc::host_index(p)), qword[r14 + 8 * t]);
   });
   if (x87) x87_load_code(rcx, rdx);  // rax: the result
+}
+
+Emitter::CallSaves Emitter::call_saves() const {
+  CallSaves saves;
+  saves.x87 = m_x87_resident;
+  m_ra.for_live_caller_saved(m_pos, m_cur_dst,
+                             [&](uint16_t t, unsigned p) { saves.regs.emplace_back(t, p); });
+  return saves;
+}
+
+void Emitter::cold_call_fn(const void* fn, const CallSaves& saves) {
+  if (saves.x87) x87_save_code();
+  for (auto [t, p] : saves.regs) mov(qword[r14 + 8 * t], Xbyak::Reg64(RegAlloc::host_index(p)));
+  mov(rax, reinterpret_cast<uint64_t>(fn));
+  call(rax);
+  for (auto [t, p] : saves.regs) mov(Xbyak::Reg64(RegAlloc::host_index(p)), qword[r14 + 8 * t]);
+  if (saves.x87) x87_load_code(rcx, rdx);
 }
 
 void Emitter::leave(uint64_t exit_code) {
@@ -85,9 +114,9 @@ void Emitter::leave_direct(uint32_t slot) {
     mov(rax, qword[rax]);
     test(rax, rax);
     jz(no_chain, T_NEAR);
-    cmp(qword[r14 - 8], 0);
-    je(no_chain, T_NEAR);
-    dec(qword[r14 - 8]);
+    // The budget: a borrow means it was spent (exec resets it per run).
+    sub(qword[r14 - 8], 1);
+    jb(no_chain, T_NEAR);
     jmp(rax);
     L(no_chain);
   }
@@ -110,6 +139,7 @@ void Emitter::emit_block(const ir::Block& block) {
   std::map<uint32_t, Xbyak::Label> slow_at;
   m_epilogue = &epilogue;
   m_slow_at = &slow_at;
+  m_cold.clear();
   // Prologue: six callee-saved pushes + return address = 56 bytes, so the
   // frame (kFrameBytes, 8 mod 16) aligns rsp to 16 for helper calls.
   push(rbx);
@@ -136,6 +166,8 @@ void Emitter::emit_block(const ir::Block& block) {
   }
   emit_version(block, false);
   // A verified block ends with a terminator, which leaves; nothing falls here.
+  for (auto& cold : m_cold) cold();
+  m_cold.clear();
   L(epilogue);
   add(rsp, kFrameBytes);
   pop(r15);
@@ -148,21 +180,47 @@ void Emitter::emit_block(const ir::Block& block) {
   m_slow_at = nullptr;
 }
 
+bool Emitter::fuses_with_exit(const ir::Block& block, uint32_t pos) const {
+  const ir::Inst& inst = block.insts[pos];
+  switch (inst.op) {
+    case ir::Opcode::Eq:
+    case ir::Opcode::Ne:
+    case ir::Opcode::LtU:
+    case ir::Opcode::LeU:
+    case ir::Opcode::LtS:
+    case ir::Opcode::LeS: break;
+    default: return false;
+  }
+  if (pos + 1 >= block.insts.size() || m_slow_at->count(pos + 1)) return false;
+  const ir::Inst& next = block.insts[pos + 1];
+  return next.op == ir::Opcode::ExitIf && next.args[0] == inst.dst &&
+         m_ra.last_use(inst.dst) == pos + 1;
+}
+
 void Emitter::emit_version(const ir::Block& block, bool fast) {
   m_x87_fast = fast;
   m_x87_resident = false;
   m_may_have_stored = false;
+  m_store_unchecked = false;
+  forget_cc();
   m_ra.begin(block);
   for (m_pos = 0; m_pos < block.insts.size(); ++m_pos) {
     const ir::Inst& inst = block.insts[m_pos];
     // The fast version may continue here in this one (same allocation).
     if (!fast) {
-      if (auto it = m_slow_at->find(m_pos); it != m_slow_at->end()) L(it->second);
+      if (auto it = m_slow_at->find(m_pos); it != m_slow_at->end()) {
+        L(it->second);
+        forget_cc();  // the fast version jumps here
+      }
     }
     const RegAlloc::Spill spill = m_ra.before(m_pos, inst);
     if (spill.temp != ir::Value::kNone)
       mov(qword[r14 + 8 * spill.temp], Xbyak::Reg64(RegAlloc::host_index(spill.reg)));
     m_cur_dst = inst.dst.id;
+    if (fuses_with_exit(block, m_pos)) {
+      m_fused_cmp = &inst;
+      continue;
+    }
     const bool x87_image = fast && x87_state_overlaps(inst);
     if (x87_image) x87_settle();
     switch (inst.op) {
@@ -176,9 +234,12 @@ void Emitter::emit_version(const ir::Block& block, bool fast) {
     }
     if (x87_image && (ir::op_info(inst.op).effects & ir::kWritesState)) x87_recheck();
     const uint16_t fx = ir::op_info(inst.op).effects;
+    if ((fx & ir::kWritesCc) && inst.op != ir::Opcode::SetCc) forget_cc();
     if ((fx & ir::kWritesMem) &&
-        (inst.op != ir::Opcode::Call || (inst.helper->effects & ir::kWritesMem)))
+        (inst.op != ir::Opcode::Call || (inst.helper->effects & ir::kWritesMem))) {
       m_may_have_stored = true;
+      m_store_unchecked = true;
+    }
   }
 }
 

@@ -2,7 +2,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include <xbyak/xbyak.h>
@@ -56,10 +58,22 @@ class Emitter : public Xbyak::CodeGenerator {
   // Stores a 32-bit result (zero-extended) or 64-bit result into temp v.
   void store32(ir::Value v, const Xbyak::Reg32& r);
   void store64(ir::Value v, const Xbyak::Reg64& r);
+  // Stores the i32 temp v to `a`: an immediate, its register, or via eax.
+  void store_to(const Xbyak::Address& a, ir::Value v);
   // Calls a C function with rsp 16-byte aligned (the frame keeps it so).
   // Temps cached in caller-saved registers are written back to their slots
   // before and reloaded after (arguments already in rdi..r8 stay intact).
   void call_fn(const void* fn);
+  // Out-of-line code (rarely taken paths), emitted after the block's body:
+  // keeps the hot path dense. A cold path that calls C takes a snapshot of
+  // what call_fn would save here (cold_call_fn, at its emission).
+  std::vector<std::function<void()>> m_cold;
+  struct CallSaves {
+    std::vector<std::pair<uint16_t, unsigned>> regs;  // (temp, pool slot)
+    bool x87 = false;
+  };
+  CallSaves call_saves() const;
+  void cold_call_fn(const void* fn, const CallSaves& saves);
   // Leaves the block returning encode_exit(kind, slot).
   void leave(uint64_t exit_code);
   // A direct exit through `slot`: jumps straight into the successor's body
@@ -111,9 +125,21 @@ class Emitter : public Xbyak::CodeGenerator {
   // Whether an earlier op of the block may have stored to guest memory (an
   // InsnStart then checks GuestEnv::block_invalidated).
   bool m_may_have_stored = false;
+  // Whether an op since the last InsnStart's check may have stored.
+  bool m_store_unchecked = false;
+  // What this version's code has already stored to CpuState::cc.op and
+  // cc.src2 (a constant) at this point, or -1: a SetCc skips rewriting the
+  // same value. Forgotten at labels other code jumps to, C calls and any
+  // other write of the lazy flags.
+  int64_t m_cc_op_known = -1, m_cc_src2_known = -1;
+  void forget_cc() { m_cc_op_known = m_cc_src2_known = -1; }
+  // A comparison whose only use is the next op, an ExitIf: not emitted;
+  // the ExitIf compares and branches on the host flags instead.
+  const ir::Inst* m_fused_cmp = nullptr;
 
  private:
   void emit_version(const ir::Block& block, bool fast);
+  bool fuses_with_exit(const ir::Block& block, uint32_t pos) const;
   Xbyak::Label* m_epilogue = nullptr;
   RegAlloc m_ra;
   uint32_t m_pos = 0;                     // index of the instruction being emitted

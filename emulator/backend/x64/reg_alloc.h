@@ -44,6 +44,8 @@ class RegAlloc {
   int reg_of(ir::Value v) const { return v.valid() ? m_reg[v.id] : kNoReg; }
   // Whether v is never read (its result need not be stored).
   bool unused(ir::Value v) const { return v.valid() && m_last_use[v.id] == m_def[v.id]; }
+  // The position of v's last use.
+  uint32_t last_use(ir::Value v) const { return m_last_use[v.id]; }
   // Temps in caller-saved pool registers still needed after `pos` (to be
   // written back around a C call at pos), excluding `except`.
   template <typename F>
