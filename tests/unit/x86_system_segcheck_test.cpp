@@ -25,8 +25,8 @@ constexpr uint8_t k_read_only[] = {0x66, 0xb8, 0x50, 0x00, 0x8e, 0xc0, 0x26, 0xa
 constexpr uint8_t k_rmw_read_only[] = {0x66, 0xb8, 0x50, 0x00, 0x8e, 0xc0, 0x26, 0x83, 0x3d, 0x10, 0x00, 0x00, 0x00, 0x00, 0x26, 0x83, 0x05, 0x10, 0x00, 0x00, 0x00, 0x01, 0xf4};
 // mov %cs:0x1000,%eax; movb $1,%cs:0x1000; hlt
 constexpr uint8_t k_cs_write[] = {0x2e, 0xa1, 0x00, 0x10, 0x00, 0x00, 0x2e, 0xc6, 0x05, 0x00, 0x10, 0x00, 0x00, 0x01, 0xf4};
-// xor %eax,%eax; mov %ax,%fs; mov %fs:(%eax),%ebx; hlt
-constexpr uint8_t k_null_fs[] = {0x31, 0xc0, 0x8e, 0xe0, 0x64, 0x8b, 0x18, 0xf4};
+// xor %eax,%eax; mov %ax,%ds; mov (%eax),%ebx; hlt
+constexpr uint8_t k_null_ds[] = {0x31, 0xc0, 0x8e, 0xd8, 0x8b, 0x18, 0xf4};
 // mov $0x58,%ax; mov %ax,%ds; movw $7,0x1000; mov 0xfffc,%ecx; mov 0xfffd,%edx; hlt
 constexpr uint8_t k_expand_down16[] = {0x66, 0xb8, 0x58, 0x00, 0x8e, 0xd8, 0x66, 0xc7, 0x05, 0x00, 0x10, 0x00, 0x00, 0x07, 0x00, 0x8b, 0x0d, 0xfc, 0xff, 0x00, 0x00, 0x8b, 0x15, 0xfd, 0xff, 0x00, 0x00, 0xf4};
 // mov $0x60,%ax; mov %ax,%ss; mov $0xfffe,%esp; pop %eax; hlt
@@ -133,9 +133,9 @@ TEST_P(X86SystemSegCheck, ReadsOfExecuteOnlyCodeAreGp) {
 TEST_P(X86SystemSegCheck, NullSegmentLoadsButAnyUseIsGpZero) {
   SystemMachine m(GetParam());
   setup(m);
-  m.put(0x1000, k_null_fs);
+  m.put(0x1000, k_null_ds);
   ASSERT_EQ(m.run(), Stop::Halt);
-  EXPECT_EQ(m.s.seg[kFs].selector, 0u);
+  EXPECT_EQ(m.s.seg[kDs].selector, 0u);
   EXPECT_EQ(frame(m).eip, 0x1004u);
   EXPECT_EQ(frame(m).error, 0u);
 }
@@ -286,10 +286,16 @@ TEST(X86SegmentCheckMode, FlatSegmentsNeedNoChecks) {
   s.seg[kDs].flags = 0xc09b;
   EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kDs)) << "code in DS";
   s.seg[kDs].flags = 0xc093;
+  s.seg[kFs] = SegmentCache{0x33, 0, 0xffffffffu, 0xc091};
+  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kFs)) << "read-only FS";
   s.seg[kFs] = SegmentCache{0, 0, 0, 0};
-  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kFs)) << "null FS";
-  s.seg[kFs] = SegmentCache{0, 0, 0xffffffffu, 0};
-  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kFs)) << "unusable FS, 4 GiB";
+  s.seg[kGs] = SegmentCache{0, 0, 0, 0};
+  EXPECT_EQ(segment_check_mode(s), 0u) << "null FS/GS below CPL 3 (Linux's kernel GS)";
+  s.seg[kCs].selector = 0x0b;
+  EXPECT_EQ(segment_check_mode(s) & ~(1u << (kModeSegCheckShift + kCs)),
+            3u << (kModeSegCheckShift + kFs))
+      << "null FS/GS at CPL 3";
+  s.seg[kCs].selector = 0x08;
   s.seg[kCs].flags = 0xc099;
   EXPECT_TRUE(segment_check_mode(s) & (1u << (kModeSegCheckShift + kCs))) << "execute-only";
   EXPECT_FALSE(segment_check_mode(s) & kModeCodeLimit);

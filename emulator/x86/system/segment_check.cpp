@@ -60,11 +60,22 @@ uint64_t code_limit(ir::GuestEnv& env, uint64_t last, uint64_t, uint64_t, uint64
 }  // namespace
 
 uint32_t segment_check_mode(const CpuState& s) {
+  const bool pm = protected_mode(s);
+  // A null FS/GS below CPL 3 does not count: Linux's kernel never uses GS,
+  // which holds the current task's TLS selector or 0 (kernel threads), and
+  // a key bit for it would translate all kernel code twice. (Its use is
+  // not caught there; at CPL 3 it is.)
+  uint32_t ignored = 0;
+  if (pm && (s.seg[kCs].selector & 3) != 3) {
+    if ((s.seg[kFs].selector & 0xfffc) == 0) ignored |= 1u << (kModeSegCheckShift + kFs);
+    if ((s.seg[kGs].selector & 0xfffc) == 0) ignored |= 1u << (kModeSegCheckShift + kGs);
+  }
   // Every block lookup computes this: protected mode with 4 GiB limits
   // (Linux) needs only the type bits, without branches.
   uint32_t limits = 0xffffffffu;
-  for (const SegmentCache& c : s.seg) limits &= c.limit;
-  if (limits == 0xffffffffu && protected_mode(s)) {
+  for (unsigned seg = kEs; seg <= kGs; ++seg)
+    if (!(ignored >> (kModeSegCheckShift + seg) & 1)) limits &= s.seg[seg].limit;
+  if (limits == 0xffffffffu && pm) {
     // S, code, expand-down, writable: 0x12 is writable expand-up data;
     // CS: S, code, readable.
     uint32_t m = 0;
@@ -72,11 +83,12 @@ uint32_t segment_check_mode(const CpuState& s) {
       m |= uint32_t{(s.seg[seg].flags & 0x1e) != 0x12} << (kModeSegCheckShift + seg);
     m &= ~(1u << (kModeSegCheckShift + kCs));
     m |= uint32_t{(s.seg[kCs].flags & 0x1a) != 0x1a} << (kModeSegCheckShift + kCs);
-    return m;
+    return m & ~ignored;
   }
   uint32_t m = 0;
   for (unsigned seg = kEs; seg <= kGs; ++seg)
     if (!flat_segment(s, seg)) m |= 1u << (kModeSegCheckShift + seg);
+  m &= ~ignored;
   const SegmentCache& cs = s.seg[kCs];
   const bool code16_full = !(cs.flags & kSegBig) && cs.limit >= 0xffff;
   if (cs.limit != 0xffffffffu && !code16_full) m |= kModeCodeLimit;
