@@ -16,16 +16,20 @@ constexpr uint32_t kCcDst = kCc + offsetof(x86::LazyFlags, dst);
 constexpr uint32_t kCcSrc = kCc + offsetof(x86::LazyFlags, src);
 constexpr uint32_t kCcSrc2 = kCc + offsetof(x86::LazyFlags, src2);
 
+// The constant an optional operand stores (absent: 0), or -1.
+int64_t const_of(const Emitter& e, ir::Value v) {
+  if (!v.valid()) return 0;
+  // (int64_t on both arms: a uint32_t arm would turn -1 into 0xffffffff.)
+  return e.is_const(v) ? int64_t{static_cast<uint32_t>(e.m_const[v.id])} : int64_t{-1};
+}
+
 void write_cc(Emitter& e, uint64_t op, ir::Value dst, ir::Value src, ir::Value src2) {
   if (e.m_cc_op_known != static_cast<int64_t>(op))
     e.mov(dword[rbx + kCcOp], static_cast<uint32_t>(op));
   e.store_to(dword[rbx + kCcDst], dst);
-  e.store_to(dword[rbx + kCcSrc], src);
-  const bool src2_const = !src2.valid() || e.is_const(src2);
-  const int64_t src2_value = !src2.valid() ? 0
-                             : src2_const  ? static_cast<uint32_t>(e.m_const[src2.id])
-                                           : -1;
-  if (!src2_const || e.m_cc_src2_known != src2_value) e.store_to(dword[rbx + kCcSrc2], src2);
+  const int64_t c = const_of(e, src), c2 = const_of(e, src2);
+  if (c < 0 || e.m_cc_src_known != c) e.store_to(dword[rbx + kCcSrc], src);
+  if (c2 < 0 || e.m_cc_src2_known != c2) e.store_to(dword[rbx + kCcSrc2], src2);
 }
 
 void read_cc(Emitter& e, const ir::Inst& i, uint32_t off) {
@@ -75,10 +79,8 @@ void host_flags(Emitter& e, Xbyak::Label& slow, Xbyak::Label& logic, Xbyak::Labe
 void emit_SetCc(Emitter& e, const ir::Inst& i) {
   write_cc(e, i.imm, i.args[0], i.args[1], i.args[2]);
   e.m_cc_op_known = static_cast<uint32_t>(i.imm);
-  const ir::Value src2 = i.args[2];
-  e.m_cc_src2_known = !src2.valid()      ? 0
-                      : e.is_const(src2) ? static_cast<uint32_t>(e.m_const[src2.id])
-                                         : -1;
+  e.m_cc_src_known = const_of(e, i.args[1]);
+  e.m_cc_src2_known = const_of(e, i.args[2]);
 }
 void emit_SetCcIf(Emitter& e, const ir::Inst& i) {
   Xbyak::Label skip;

@@ -128,11 +128,11 @@ class Emitter : public Xbyak::CodeGenerator {
   // Whether an op since the last InsnStart's check may have stored.
   bool m_store_unchecked = false;
   // What this version's code has already stored to CpuState::cc.op and
-  // cc.src2 (a constant) at this point, or -1: a SetCc skips rewriting the
+  // cc.src/src2 (constants) at this point, or -1: a SetCc skips rewriting the
   // same value. Forgotten at labels other code jumps to, C calls and any
   // other write of the lazy flags.
-  int64_t m_cc_op_known = -1, m_cc_src2_known = -1;
-  void forget_cc() { m_cc_op_known = m_cc_src2_known = -1; }
+  int64_t m_cc_op_known = -1, m_cc_src_known = -1, m_cc_src2_known = -1;
+  void forget_cc() { m_cc_op_known = m_cc_src_known = m_cc_src2_known = -1; }
   // A comparison whose only use is the next op, an ExitIf: not emitted;
   // the ExitIf compares and branches on the host flags instead.
   const ir::Inst* m_fused_cmp = nullptr;

@@ -78,10 +78,17 @@ RegAlloc::Spill RegAlloc::before(uint32_t pos, const ir::Inst& inst) {
     if (m_holder[p] < 0) pick = static_cast<int>(p);
   }
   if (pick == kNoReg) {
-    // Spill the live temp used furthest away, if further than this one.
+    // Spill the live temp used furthest away, if further than this one;
+    // not an argument of this instruction (its emitter would read it back
+    // from the slot just written).
     uint32_t furthest = m_last_use[t];
+    auto is_arg = [&](int32_t h) {
+      for (const ir::Value a : inst.args)
+        if (a.valid() && a.id == h) return true;
+      return false;
+    };
     for (unsigned p = 0; p < kPoolSize; ++p)
-      if (m_last_use[m_holder[p]] > furthest) {
+      if (m_last_use[m_holder[p]] > furthest && !is_arg(m_holder[p])) {
         furthest = m_last_use[m_holder[p]];
         pick = static_cast<int>(p);
       }
