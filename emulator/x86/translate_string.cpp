@@ -7,6 +7,7 @@
 // and faults between iterations see a consistent ECX/ESI/EDI, as on
 // hardware.
 #include "emulator/x86/helpers.h"
+#include "emulator/x86/system/debug.h"
 #include "emulator/x86/system/io.h"
 #include "emulator/x86/translator.h"
 
@@ -86,13 +87,17 @@ void string_op(Translator& t, const Insn& insn, Kind kind) {
     iteration(t, insn, kind, bytes, delta, si, di);
     return;
   }
+  // Under TF or data breakpoints every iteration traps (SDM vol. 3,
+  // 17.3.1.4): one per block execution.
+  const bool debug_traps = t.system() && (t.mode() & (kModeSingleStep | kModeDataBreakpoints));
+  const unsigned unroll = debug_traps ? 1 : kRepUnroll;
   for (unsigned k = 0;; ++k) {
     Value cont = iteration(t, insn, kind, bytes, delta, si, di);
     count = b.sub(count, 1u);
     t.set_count_reg(insn, count);
     Value more = b.ne(b.zext(count, insn.addrsize), 0u);
     if (cont.valid()) more = b.and_(more, cont);
-    if (k + 1 == kRepUnroll) {
+    if (k + 1 == unroll) {
       b.exit_if(more, insn.eip);
       b.exit_jump(insn.next_eip());
       return;

@@ -336,6 +336,21 @@ TEST_P(X86SystemEvents, TrapFlagStepsEachInstructionFromTheOneAfterPopf) {
   EXPECT_FALSE(read_eflags(m.s) & kTF);
 }
 
+TEST_P(X86SystemEvents, TrapFlagTrapsAfterEachRepIteration) {
+  SystemMachine m(GetParam());
+  setup_debug(m);
+  // 1000 pushf; orl $0x100,(%esp); 1008 popf; 1009 mov $3,%ecx;
+  // 100e mov $0x5000,%edi; 1013 rep stosb; 1015 hlt
+  const uint8_t code[] = {0x9c, 0x81, 0x0c, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9d, 0xb9, 0x03,
+                          0x00, 0x00, 0x00, 0xbf, 0x00, 0x50, 0x00, 0x00, 0xf3, 0xaa, 0xf4};
+  m.put(0x1000, code);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  // After MOV ECX, MOV EDI, each of the three iterations (EIP = the STOSB until
+  // the last); HLT halts.
+  EXPECT_EQ(db_log(m), (std::vector<uint32_t>{0x100e, 0x1013, 0x1013, 0x1013, 0x1015}));
+  EXPECT_EQ(m.s.gpr[kEdi], 0x5003u);
+}
+
 TEST_P(X86SystemEvents, TrapFlagWaitsOneInstructionAfterMovSs) {
   SystemMachine m(GetParam());
   setup_debug(m);
