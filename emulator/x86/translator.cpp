@@ -300,7 +300,10 @@ ir::Block translate_block(const TranslateRequest& req) {
     // MOV SS/POP SS the trap waits for the next instruction.
     no_trap = insn.op == Op::Int || insn.op == Op::Int3 || insn.op == Op::Int1 ||
               ((insn.op == Op::MovToSeg || insn.op == Op::PopSeg) && insn.operands[0].reg == kSs);
+    const size_t insn_ir = block.insts.size();
     const bool ended = t.translate(insn);
+    if ((req.mode & ir::kModeSystem) && (req.mode & kModeCodeLimit))
+      add_branch_limit_checks(b, insn_ir, insn.next_eip());
     block.guest_bytes = insn.next_eip() - req.eip;
     eip = insn.next_eip();
     if (ended) break;

@@ -228,6 +228,22 @@ TEST_P(X86SystemSegCheck, CodeBeyondTheCsLimitIsGpAtThatInstruction) {
   EXPECT_EQ(frame(m).error, 0u);
 }
 
+TEST_P(X86SystemSegCheck, NearJumpBeyondTheCsLimitIsGpAtTheJump) {
+  SystemMachine m(GetParam());
+  setup(m);
+  m.s.seg[kCs] = SegmentCache{0x70, 0, 0x10ff, 0x409b};
+  m.s.gpr[kEax] = 0;
+  // 1000 cmp $1,%eax; 1003 je 0x1200 (not taken); 1009 jmp 0x1200
+  const uint8_t code[] = {0x83, 0xf8, 0x01, 0x0f, 0x84, 0xf7, 0x01,
+                          0x00, 0x00, 0xe9, 0xf2, 0x01, 0x00, 0x00};
+  m.put(0x1000, code);
+  m.put(0x1200, k_hlt);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.eip, kHandler + 1);
+  EXPECT_EQ(frame(m).eip, 0x1009u) << "the JMP faults, not its target; the untaken JE does not";
+  EXPECT_EQ(frame(m).error, 0u);
+}
+
 // Real mode: 64 KiB limits too (#GP / #SS through the IVT, no error code).
 TEST_P(X86SystemSegCheck, RealModeWordAtOffset0xffffIsGp) {
   SystemMachine m(GetParam());

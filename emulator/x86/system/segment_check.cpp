@@ -1,5 +1,7 @@
 #include "emulator/x86/system/segment_check.h"
 
+#include <vector>
+
 #include "emulator/x86/system/descriptors.h"
 
 #include "emulator/ir/opcodes.h"
@@ -106,6 +108,32 @@ Status check_segment_access(const CpuState& s, unsigned seg, uint32_t offset, un
   }
   if (!within_limit(c, offset, bytes)) return fault;
   return {};
+}
+
+void add_branch_limit_checks(ir::Builder& b, size_t from, uint32_t next_eip) {
+  std::vector<ir::Inst>& insts = b.block().insts;
+  // Far transfers, INT n, IRET... (helpers that write state) check the
+  // offset against their new CS themselves.
+  for (size_t p = from; p < insts.size(); ++p)
+    if (insts[p].op == ir::Opcode::Call && (insts[p].helper->effects & ir::kWritesState)) return;
+  for (size_t p = insts.size(); p-- > from;) {
+    const ir::Inst& inst = insts[p];
+    const bool exit = inst.op == ir::Opcode::ExitIf || inst.op == ir::Opcode::ExitJump ||
+                      inst.op == ir::Opcode::ExitIndirect;
+    if (!exit || (inst.op != ir::Opcode::ExitIndirect && inst.imm == next_eip)) continue;
+    std::vector<ir::Inst> tail(insts.begin() + static_cast<ptrdiff_t>(p), insts.end());
+    insts.resize(p);
+    const ir::Inst& e = tail.front();
+    ir::Value target = e.op == ir::Opcode::ExitIndirect
+                           ? e.args[0]
+                           : b.emit(ir::Opcode::Const32, {}, static_cast<uint32_t>(e.imm));
+    if (e.op == ir::Opcode::ExitIf) {
+      // Only a taken branch checks its target.
+      target = b.select(e.args[0], target, b.emit(ir::Opcode::Const32, {}, 0));
+    }
+    b.call(kCodeLimitHelper, {target});
+    insts.insert(insts.end(), tail.begin(), tail.end());
+  }
 }
 
 const ir::HelperInfo kSegCheckHelper{"seg_check", &seg_check, ir::Type::Void, 2,

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
+#include "emulator/ir/builder.h"
 #include "emulator/ir/helper.h"
 #include "emulator/x86/cpu_state.h"
 #include "emulator/x86/system/status.h"
@@ -49,6 +51,13 @@ extern const ir::HelperInfo kSegCheckHelper;
 // code_limit(last): #GP(0) if offset `last` (the last byte of the current
 // instruction) lies beyond the CS limit.
 extern const ir::HelperInfo kCodeLimitHelper;
+
+// Blocks keyed with kModeCodeLimit: makes the exits of the instruction
+// whose IR starts at insts[from] check their target against the CS limit
+// first (#GP(0) at the branch, SDM vol. 2, JMP/Jcc/CALL/RET). Its
+// fall-through exit (to next_eip) is left alone: running into the limit
+// faults at the next instruction. Not for instructions that change CS.
+void add_branch_limit_checks(ir::Builder& b, size_t from, uint32_t next_eip);
 
 inline constexpr uint32_t seg_check_arg(unsigned seg, unsigned bytes, bool write) {
   return seg | bytes << 8 | (write ? 1u : 0u) << 16;
