@@ -106,7 +106,8 @@ void Emitter::leave_direct(uint32_t slot) {
   if (m_chain_slots) {
     Xbyak::Label no_chain;
     // A store of this block rewrote it: exec must not follow its chain.
-    if (m_may_have_stored) {
+    // (Not when an InsnStart after the last store checked it already.)
+    if (m_store_unchecked) {
       cmp(byte[r13 + offsetof(ir::GuestEnv, block_invalidated)], 0);
       jne(no_chain, T_NEAR);
     }
