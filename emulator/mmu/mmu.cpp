@@ -46,11 +46,29 @@ void Mmu::flush_tlb(bool global_too) {
   // Global large entries may survive: keep their regions marked.
   if (global_too) m_large_regions.reset();
   ++m_flush_count;
+  m_evicted_code.clear();
+  m_evicted_overflow = false;
+}
+
+void Mmu::note_evicted_code(uint32_t page) {
+  if (m_evicted_code.size() >= kMaxEvictedCode)
+    m_evicted_overflow = true;
+  else
+    m_evicted_code.push_back(page);
+}
+
+bool Mmu::evicted_code_in(uint32_t page, uint32_t mask) const {
+  if (m_evicted_overflow) return true;
+  for (uint32_t p : m_evicted_code)
+    if ((p & mask) == (page & mask)) return true;
+  return false;
 }
 
 void Mmu::flush_tlb_page(uint32_t linear) {
   const uint32_t page = linear & kPageMask;
-  bool was_code = false;
+  // A fetch entry of this page evicted since the last flush may still back
+  // a block link (the CPU loop drops those when flush_count moves).
+  bool was_code = evicted_code_in(page, kPageMask);
   for (auto& set : m_tlb) {
     ir::TlbEntry& e = set[tlb_index(linear)];
     if ((e.read & kPageMask) == page && e.read != ir::kTlbInvalid) {
@@ -64,6 +82,7 @@ void Mmu::flush_tlb_page(uint32_t linear) {
     return;
   }
   m_large_regions.reset(linear >> 22);
+  was_code |= evicted_code_in(page, 0xffc00000u);
   for (auto& set : m_tlb)
     for (ir::TlbEntry& e : set)
       if ((e.flags & kTlbLarge) && e.read != ir::kTlbInvalid && (e.read >> 22) == (linear >> 22)) {
@@ -183,6 +202,7 @@ ir::TlbEntry* Mmu::lookup(uint32_t linear, Access access, bool user, uint32_t& e
   if (!walk(linear, access == Access::Write, user, fresh, error)) return nullptr;
   if (access == Access::Exec || was_code) fresh.exec = fresh.read;
   if (fresh.flags & kTlbLarge) m_large_regions.set(linear >> 22);
+  if (e.exec != ir::kTlbInvalid && !was_code) note_evicted_code(e.exec & kPageMask);
   e = fresh;
   return &e;
 }

@@ -2,6 +2,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <vector>
 
 #include "emulator/ir/helper.h"
 #include "emulator/mmu/phys_memory.h"
@@ -105,6 +106,15 @@ class Mmu final : public ir::SystemMemory {
   const uint64_t* m_code_pages = nullptr;
   uint64_t m_generation = 0;
   uint64_t m_flush_count = 0;
+  // Linear pages whose fetch entries were evicted (replaced by another
+  // page's) since the last flush: an INVLPG of one must still count as a
+  // code flush, as block links into it may remain. Past kMaxEvictedCode
+  // entries every INVLPG counts.
+  static constexpr size_t kMaxEvictedCode = 256;
+  std::vector<uint32_t> m_evicted_code;
+  bool m_evicted_overflow = false;
+  void note_evicted_code(uint32_t page);
+  bool evicted_code_in(uint32_t page, uint32_t mask) const;
   // 4 MiB regions (linear >> 22) with entries from a large page in the TLB:
   // INVLPG scans the TLB for the rest of the large page only there.
   std::bitset<1024> m_large_regions;
