@@ -58,8 +58,11 @@ struct Cpu::Impl {
     env.on_code_write = &Impl::on_code_write;
     env.owner = this;
     if (!config.translate) config.translate = x86::translate_block;
+    // System mode never forks: its many blocks go into aliased code views.
     if (config.engine != Engine::Interp && !cache.jit)
-      cache.jit = std::make_unique<backend::x64::Jit>(config.jit_cache_bytes);
+      cache.jit = std::make_unique<backend::x64::Jit>(
+          config.jit_cache_bytes, c.phys ? backend::x64::CodeCache::Views::Aliased
+                                         : backend::x64::CodeCache::Views::Single);
   }
 
   // Runs one block on the configured engine.

@@ -1,11 +1,8 @@
 #include "emulator/backend/x64/code_cache.h"
 
-#include <pthread.h>
 #include <sys/mman.h>
 
 #include <cstring>
-#include <mutex>
-#include <set>
 
 namespace dynemu::backend::x64 {
 
@@ -18,75 +15,28 @@ uint8_t* map(size_t size, int prot, int flags) {
   return p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
 }
 
-// The caches with two views of shared memory, for the fork handlers: a
-// forked child (user mode's fork/vfork) would otherwise share the parent's
-// pages and both would write blocks at the same offsets. pthread_atfork
-// handlers take no argument, so the set is a global the OS forces on us.
-struct SharedCaches {
-  std::mutex lock;
-  std::set<CodeCache*> caches;
-};
-SharedCaches& shared_caches() {
-  static SharedCaches* s = [] {
-    auto* p = new SharedCaches;  // never destroyed: fork handlers outlive statics
-    pthread_atfork([] { shared_caches().lock.lock(); }, [] { shared_caches().lock.unlock(); },
-                   [] {
-                     SharedCaches& sc = shared_caches();
-                     for (CodeCache* c : sc.caches) c->after_fork();
-                     sc.caches.clear();
-                     sc.lock.unlock();
-                   });
-    return p;
-  }();
-  return *s;
-}
-
 }  // namespace
 
-void CodeCache::after_fork() {
-  if (!m_write) return;
-  // A private executable mapping at the same address (code pointers stay
-  // valid) with the blocks so far; from now on blocks go in by mprotect.
-  void* p =
-      mmap(m_exec, m_size, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) {
-    m_exec = nullptr;  // ok() is false: no more compiling
-  } else {
-    std::memcpy(m_exec, m_write, m_used);
-    mprotect(m_exec, m_size, PROT_READ | PROT_EXEC);
-  }
-  munmap(m_write, m_size);
-  m_write = nullptr;
-}
-
-CodeCache::CodeCache(size_t bytes) {
+CodeCache::CodeCache(size_t bytes, Views views) {
   m_size = (bytes + kPage - 1) & ~(kPage - 1);
-  // mremap() with old size 0 maps the same shared pages a second time.
-  m_write = map(m_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
-  if (m_write) {
-    void* alias = mremap(m_write, 0, m_size, MREMAP_MAYMOVE);
-    if (alias != MAP_FAILED && mprotect(alias, m_size, PROT_READ | PROT_EXEC) == 0) {
-      m_exec = static_cast<uint8_t*>(alias);
-    } else {
-      if (alias != MAP_FAILED) munmap(alias, m_size);
-      munmap(m_write, m_size);
-      m_write = nullptr;
+  if (views == Views::Aliased) {
+    // mremap() with old size 0 maps the same shared pages a second time.
+    m_write = map(m_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS);
+    if (m_write) {
+      void* alias = mremap(m_write, 0, m_size, MREMAP_MAYMOVE);
+      if (alias != MAP_FAILED && mprotect(alias, m_size, PROT_READ | PROT_EXEC) == 0) {
+        m_exec = static_cast<uint8_t*>(alias);
+      } else {
+        if (alias != MAP_FAILED) munmap(alias, m_size);
+        munmap(m_write, m_size);
+        m_write = nullptr;
+      }
     }
   }
   if (!m_exec) m_exec = map(m_size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS);
-  if (m_write) {
-    SharedCaches& sc = shared_caches();
-    std::lock_guard<std::mutex> g(sc.lock);
-    sc.caches.insert(this);
-  }
 }
 
 CodeCache::~CodeCache() {
-  if (m_write) {
-    SharedCaches& sc = shared_caches();
-    std::lock_guard<std::mutex> g(sc.lock);
-    sc.caches.erase(this);
-  }
   if (m_exec) munmap(m_exec, m_size);
   if (m_write) munmap(m_write, m_size);
 }

@@ -30,8 +30,8 @@ void recover_x87_after_fault(const void* host_fxsave) {
   std::memcpy(image + 12, pointers, sizeof pointers);
 }
 
-Jit::Jit(size_t cache_bytes)
-    : m_cache(cache_bytes), m_emitter(std::make_unique<Emitter>(kMaxBlockBytes)) {}
+Jit::Jit(size_t cache_bytes, CodeCache::Views views)
+    : m_cache(cache_bytes, views), m_emitter(std::make_unique<Emitter>(kMaxBlockBytes)) {}
 
 Jit::~Jit() = default;
 

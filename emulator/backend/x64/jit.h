@@ -59,7 +59,8 @@ struct IndirectLookup {
 class Jit {
  public:
   static constexpr size_t kDefaultCacheBytes = 32u << 20;
-  explicit Jit(size_t cache_bytes = kDefaultCacheBytes);
+  explicit Jit(size_t cache_bytes = kDefaultCacheBytes,
+               CodeCache::Views views = CodeCache::Views::Single);
   ~Jit();
   Jit(const Jit&) = delete;
   Jit& operator=(const Jit&) = delete;
