@@ -207,7 +207,11 @@ void I8254::update_out0(int64_t ns) {
   Channel& c = m_ch[0];
   const int64_t tick = tick_at(ns);
   const bool level = out_at(c, tick);
-  if (m_folded_pulse && tick > m_folded_pulse_tick && level) m_out0.set(false);
+  // Once the folded pulse's low CLK has begun, the pin has been low: the
+  // line drops now, and rises below unless OUT is still low. A count
+  // written during that very CLK (Linux re-arming its one-shot) must not
+  // swallow the rising edge that ends it.
+  if (m_folded_pulse && tick >= m_folded_pulse_tick) m_out0.set(false);
   m_folded_pulse = false;
   m_out0.set(level);
   int64_t next = next_transition(c, tick);

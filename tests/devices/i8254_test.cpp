@@ -272,6 +272,26 @@ TEST_F(PitTest, Mode4OneShotLikeLinuxClockevents) {
   EXPECT_EQ(rising, 2);
 }
 
+// Linux reprograms its one-shot whenever an earlier hrtimer is queued, so a
+// new count can come during the very CLK at which the old one reaches
+// terminal count: OUT is low then and rises on the next CLK, and that edge
+// is the interrupt the guest waits for (losing it stalls its clock forever).
+TEST_F(PitTest, Mode4NewCountDuringTheTerminalCountClkKeepsTheIrq) {
+  bus.write(0x43, 1, 0x38);
+  bus.write(0x40, 1, 0x10);
+  bus.write(0x40, 1, 0x00);  // 16
+  rising = 0;
+  const int64_t written = I8254::tick_at(sched.now());
+  advance_to_tick(written + 1 + 16);  // terminal count: OUT low for this CLK
+  EXPECT_FALSE(pit.out(0));
+  bus.write(0x40, 1, 0x00);
+  bus.write(0x40, 1, 0x10);  // 4096, written within the same CLK
+  EXPECT_EQ(rising, 1);      // the old count's edge is not lost
+  const int64_t rewritten = I8254::tick_at(sched.now());
+  advance_to_tick(rewritten + 1 + 4096 + 1);
+  EXPECT_EQ(rising, 2);  // and the new count gives its own
+}
+
 TEST_F(PitTest, NewCountInMode2TakesEffectAtTheEndOfThePeriod) {
   program(0, 0x04, 1000);
   const int64_t load = I8254::tick_at(sched.now()) + 1;
