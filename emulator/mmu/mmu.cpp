@@ -40,9 +40,19 @@ bool Mmu::resync() {
 }
 
 void Mmu::flush_tlb(bool global_too) {
-  for (auto& set : m_tlb)
-    for (ir::TlbEntry& e : set)
-      if (global_too || !(e.flags & kTlbGlobal)) invalidate(e);
+  // Only the entries filled since the last flush can be valid; kept
+  // (global) ones stay listed.
+  size_t kept = 0;
+  for (uint16_t slot : m_filled) {
+    ir::TlbEntry& e = (&m_tlb[0][0])[slot];
+    if (!global_too && (e.flags & kTlbGlobal) && e.read != ir::kTlbInvalid) {
+      m_filled[kept++] = slot;
+    } else {
+      invalidate(e);
+      m_listed.reset(slot);
+    }
+  }
+  m_filled.resize(kept);
   // Global large entries may survive: keep their regions marked.
   if (global_too) m_large_regions.reset();
   ++m_flush_count;
@@ -93,9 +103,10 @@ void Mmu::flush_tlb_page(uint32_t linear) {
 }
 
 void Mmu::protect_code_page(uint32_t phys_page) {
-  for (auto& set : m_tlb)
-    for (ir::TlbEntry& e : set)
-      if (e.write != ir::kTlbInvalid && (e.phys >> 12) == phys_page) e.write |= ir::kTlbSlow;
+  for (uint16_t slot : m_filled) {
+    ir::TlbEntry& e = (&m_tlb[0][0])[slot];
+    if (e.write != ir::kTlbInvalid && (e.phys >> 12) == phys_page) e.write |= ir::kTlbSlow;
+  }
 }
 
 uint32_t Mmu::read_phys32(uint32_t phys) {
@@ -204,6 +215,11 @@ ir::TlbEntry* Mmu::lookup(uint32_t linear, Access access, bool user, uint32_t& e
   if (fresh.flags & kTlbLarge) m_large_regions.set(linear >> 22);
   if (e.exec != ir::kTlbInvalid && !was_code) note_evicted_code(e.exec & kPageMask);
   e = fresh;
+  const auto slot = static_cast<uint16_t>(&e - &m_tlb[0][0]);
+  if (!m_listed.test(slot)) {
+    m_listed.set(slot);
+    m_filled.push_back(slot);
+  }
   return &e;
 }
 

@@ -106,6 +106,12 @@ class Mmu final : public ir::SystemMemory {
   const uint64_t* m_code_pages = nullptr;
   uint64_t m_generation = 0;
   uint64_t m_flush_count = 0;
+  // Entries (index into m_tlb as one array) filled since they were last
+  // invalidated by a flush: flush_tlb and protect_code_page visit only
+  // these (a CR3 load flushes the TLB; most of its 2048 entries are
+  // still invalid then). m_listed: which are in m_filled.
+  std::vector<uint16_t> m_filled;
+  std::bitset<2 * ir::kTlbEntries> m_listed;
   // Linear pages whose fetch entries were evicted (replaced by another
   // page's) since the last flush: an INVLPG of one must still count as a
   // code flush, as block links into it may remain. Past kMaxEvictedCode
