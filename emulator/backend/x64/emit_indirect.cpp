@@ -79,9 +79,10 @@ void Emitter::leave_indirect() {
     mov(rcx, qword[rcx + IndirectLookup::kBodyOff]);
     test(rcx, rcx);
     jz(miss, T_NEAR);
-    cmp(qword[r14 - 8], 0);
-    je(miss, T_NEAR);
-    dec(qword[r14 - 8]);
+    // The chain budget: a borrow (it was 0) returns to the loop, which
+    // refills it (as leave_direct).
+    sub(qword[r14 - 8], 1);
+    jb(miss, T_NEAR);
     jmp(rcx);
     L(miss);
   }
