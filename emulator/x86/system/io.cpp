@@ -68,7 +68,8 @@ uint64_t string_io(GuestEnv& env, uint64_t flags64, uint64_t, uint64_t, uint64_t
     if (rep && (s.gpr[kEcx] & amask) == 0) return 0;
     const uint32_t offset = s.gpr[index] & amask;
     // Segment limit/type before the port is touched (INS stores to ES).
-    if (raise_status(env, check_segment_access(s, out ? seg : unsigned{kEs}, offset, size, !out))) return 0;
+    if (raise_status(env, check_segment_access(s, out ? seg : unsigned{kEs}, offset, size, !out)))
+      return 0;
     if (out) {
       uint32_t value;
       if (raise_status(env, read_value(env, Access::Cpl, base + offset, size, value))) return 0;
