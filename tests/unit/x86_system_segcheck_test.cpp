@@ -85,7 +85,9 @@ TEST_P(X86SystemSegCheck, ExpandUpLimitIsGpZeroForTheLastByte) {
   EXPECT_EQ(m.s.gpr[kEax], 0xaabbccddu) << "the dword ending at the limit reads";
   EXPECT_EQ(frame(m).error, 0u);
   EXPECT_EQ(frame(m).eip, 0x100bu) << "the dword running one byte past the limit faults";
-  if (m.counts_exceptions()) EXPECT_EQ(m.last_vector, 13);
+  if (m.counts_exceptions()) {
+    EXPECT_EQ(m.last_vector, 13);
+  }
 }
 
 TEST_P(X86SystemSegCheck, ReadOnlyDataReadsButWritesAreGp) {
@@ -150,7 +152,9 @@ TEST_P(X86SystemSegCheck, ExpandDown16BitValidAboveTheLimitUpTo0xffff) {
   EXPECT_EQ(m.s.gpr[kEcx], 0x01020304u) << "the dword ending at 0xffff reads";
   EXPECT_EQ(frame(m).eip, 0x1015u) << "running past 0xffff (B = 0) faults";
   EXPECT_EQ(frame(m).error, 0u);
-  if (m.counts_exceptions()) EXPECT_EQ(m.last_vector, 13);
+  if (m.counts_exceptions()) {
+    EXPECT_EQ(m.last_vector, 13);
+  }
 }
 
 TEST_P(X86SystemSegCheck, ExpandDownAtOrBelowTheLimitIsGp) {
@@ -167,29 +171,23 @@ TEST_P(X86SystemSegCheck, ExpandDownAtOrBelowTheLimitIsGp) {
   EXPECT_EQ(m.load16(0x30fff), 0u);
 }
 
-TEST_P(X86SystemSegCheck, PopPastTheTopOfA16BitExpandDownStackIsSs) {
-  SystemMachine m(GetParam());
-  setup(m);
-  m.put(0x1000, k_pop_past_top);
-  ASSERT_EQ(m.run(), Stop::Halt);
-  if (m.counts_exceptions()) EXPECT_EQ(m.last_vector, 12);
-  // The frame went below SP 0xfffe (16-bit stack: SP, not ESP).
-  const uint32_t sp = m.s.gpr[kEsp] & 0xffff;
-  EXPECT_EQ(sp, 0xfffeu - 16);
-  EXPECT_EQ(m.load32(0x40000 + sp), 0u) << "#SS(0)";
-  EXPECT_EQ(m.load32(0x40000 + sp + 4), 0x100bu);
-}
-
-TEST_P(X86SystemSegCheck, FarReturnPoppingPastTheStackTopIsSs) {
-  SystemMachine m(GetParam());
-  setup(m);
-  m.put(0x1000, k_lret_past_top);
-  ASSERT_EQ(m.run(), Stop::Halt);
-  if (m.counts_exceptions()) EXPECT_EQ(m.last_vector, 12);
-  const uint32_t sp = m.s.gpr[kEsp] & 0xffff;
-  EXPECT_EQ(sp, 0xfffeu - 16);
-  EXPECT_EQ(m.load32(0x40000 + sp), 0u) << "#SS(0)";
-  EXPECT_EQ(m.load32(0x40000 + sp + 4), 0x100bu);
+// POP and far RET reading past the top of a 16-bit expand-down stack.
+TEST_P(X86SystemSegCheck, PoppingPastTheTopOfA16BitExpandDownStackIsSs) {
+  for (const auto& [code, bytes] : {std::pair{k_pop_past_top, sizeof k_pop_past_top},
+                                    std::pair{k_lret_past_top, sizeof k_lret_past_top}}) {
+    SystemMachine m(GetParam());
+    setup(m);
+    m.put(0x1000, code, bytes);
+    ASSERT_EQ(m.run(), Stop::Halt);
+    if (m.counts_exceptions()) {
+      EXPECT_EQ(m.last_vector, 12);
+    }
+    // The frame went below SP 0xfffe (16-bit stack: SP, not ESP).
+    const uint32_t sp = m.s.gpr[kEsp] & 0xffff;
+    EXPECT_EQ(sp, 0xfffeu - 16);
+    EXPECT_EQ(m.load32(0x40000 + sp), 0u) << "#SS(0)";
+    EXPECT_EQ(m.load32(0x40000 + sp + 4), 0x100bu);
+  }
 }
 
 TEST_P(X86SystemSegCheck, InsPastTheEsLimitIsGpBeforeThePortIsRead) {
@@ -208,7 +206,9 @@ TEST_P(X86SystemSegCheck, EbpBasedAccessBelowAnExpandDownStackLimitIsSs) {
   setup(m);
   m.put(0x1000, k_ebp_below_limit);
   ASSERT_EQ(m.run(), Stop::Halt);
-  if (m.counts_exceptions()) EXPECT_EQ(m.last_vector, 12);
+  if (m.counts_exceptions()) {
+    EXPECT_EQ(m.last_vector, 12);
+  }
   const uint32_t sp = m.s.gpr[kEsp] & 0xffff;
   EXPECT_EQ(sp, 0x2000u - 16);
   EXPECT_EQ(m.load32(0x40000 + sp), 0u);
