@@ -228,8 +228,9 @@ Outcome Emulator::run(const Case& c) {
 
 std::vector<uint8_t> Emulator::memory() const {
   const GuestMemory& mem = m_impl->mem;
-  std::vector<uint8_t> out(mem.at(X86N_DATA), mem.at(X86N_DATA) + X86N_DATA_SIZE);
-  out.insert(out.end(), mem.at(X86N_STACK_PAGE), mem.at(X86N_STACK_PAGE) + 0x1000);
+  std::vector<uint8_t> out(X86N_DATA_SIZE + 0x1000);
+  std::memcpy(out.data(), mem.at(X86N_DATA), X86N_DATA_SIZE);
+  std::memcpy(out.data() + X86N_DATA_SIZE, mem.at(X86N_STACK_PAGE), 0x1000);
   return out;
 }
 
