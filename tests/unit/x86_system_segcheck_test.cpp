@@ -66,6 +66,15 @@ void setup(SystemMachine& m) {
   m.s.eip = 0x1000;
 }
 
+// Real mode with HLT handlers: #GP at kHandler, #SS at kHandler + 0x10.
+void setup_real(SystemMachine& m) {
+  m.real_mode();
+  m.set_ivt(13, 0, kHandler);
+  m.set_ivt(12, 0, kHandler + 0x10);
+  m.put(kHandler, k_hlt);
+  m.put(kHandler + 0x10, k_hlt);
+}
+
 // The exception frame at SS:ESP after a same-level fault with an error code.
 struct Frame {
   uint32_t error, eip;
@@ -247,11 +256,7 @@ TEST_P(X86SystemSegCheck, NearJumpBeyondTheCsLimitIsGpAtTheJump) {
 // Real mode: 64 KiB limits too (#GP / #SS through the IVT, no error code).
 TEST_P(X86SystemSegCheck, RealModeWordAtOffset0xffffIsGp) {
   SystemMachine m(GetParam());
-  m.real_mode();
-  m.set_ivt(13, 0, kHandler);
-  m.set_ivt(12, 0, kHandler + 0x10);
-  m.put(kHandler, k_hlt);
-  m.put(kHandler + 0x10, k_hlt);
+  setup_real(m);
   m.store16(0xfffe, 0x5aa5);
   m.put(0x1000, k_real_limit);
   m.s.eip = 0x1000;
@@ -263,11 +268,7 @@ TEST_P(X86SystemSegCheck, RealModeWordAtOffset0xffffIsGp) {
 
 TEST_P(X86SystemSegCheck, RealModeSsWordAtOffset0xffffIsSs) {
   SystemMachine m(GetParam());
-  m.real_mode();
-  m.set_ivt(13, 0, kHandler);
-  m.set_ivt(12, 0, kHandler + 0x10);
-  m.put(kHandler, k_hlt);
-  m.put(kHandler + 0x10, k_hlt);
+  setup_real(m);
   m.put(0x1000, k_real_ss_limit);
   m.s.eip = 0x1000;
   ASSERT_EQ(m.run(), Stop::Halt);
