@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "emulator/backend/x64/disasm.h"
 #include "emulator/exec/block_cache.h"
 #include "emulator/exec/compare.h"
 #include "emulator/exec/cpu.h"
@@ -127,6 +128,9 @@ struct Cpu::Impl {
       if (perf_map.enabled() && c.fn)
         perf_map.add(reinterpret_cast<const void*>(c.fn), jit.stats().host_bytes - bytes_before,
                      block->key.eip, block->key.phys);
+      if (config.log.has(LogItem::OutAsm) && c.fn)
+        backend::x64::log_host_code(reinterpret_cast<const void*>(c.fn),
+                                    jit.stats().host_bytes - bytes_before, block->key.eip);
       block->jit_body = c.body;
       block->jit_epoch = jit.epoch();
       ++(block->jit_code ? stats.jit_compiled : stats.jit_fallbacks);
