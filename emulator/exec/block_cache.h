@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -184,6 +185,12 @@ class BlockCache {
   StoreLog compare_log;
   size_t size() const { return m_blocks.size(); }
   const uint64_t* code_pages() const { return m_code_pages.data(); }
+  // User mode, self-modifying code by host page protection: called for
+  // every page marked as holding code (again on each new block there); the
+  // runtime write-protects it on the host if the guest may write it. Set
+  // before the first Cpu using the cache is made: its stores then carry no
+  // inline check (ir::kMemHostProtected).
+  std::function<void(uint32_t page)> on_code_page;
   bool is_code_page(uint32_t page) const { return (m_code_pages[page >> 6] >> (page & 63)) & 1; }
 
  private:
@@ -195,7 +202,10 @@ class BlockCache {
   void remove(CachedBlock* block);
   template <typename F>
   void for_each_page(const CachedBlock& b, F f);
-  void set_code_page(uint32_t page) { m_code_pages[page >> 6] |= uint64_t{1} << (page & 63); }
+  void set_code_page(uint32_t page) {
+    m_code_pages[page >> 6] |= uint64_t{1} << (page & 63);
+    if (on_code_page) on_code_page(page);
+  }
   void collect_victims(uint32_t addr, uint64_t end, std::vector<CachedBlock*>& victims);
 
   std::unordered_map<BlockKey, std::unique_ptr<CachedBlock>, BlockKeyHash> m_blocks;

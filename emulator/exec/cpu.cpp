@@ -60,6 +60,18 @@ std::unique_ptr<CachedBlock> Cpu::Impl::make_block(const BlockKey& key,
       std::fputs(ir::print_block(block->ir).c_str(), stderr);
     }
   }
+  if (!(key.mode & ir::kModeSystem) && cache.on_code_page) {
+    // User mode, code pages write-protected on the host: no SMC check.
+    for (ir::Inst& inst : block->ir.insts) {
+      switch (inst.op) {
+        case ir::Opcode::Store8:
+        case ir::Opcode::Store16:
+        case ir::Opcode::Store32:
+        case ir::Opcode::Store64: inst.aux |= ir::kMemHostProtected; break;
+        default: break;
+      }
+    }
+  }
   if (key.mode & ir::kModeSystem) {
     // Guest memory through the soft MMU, in the TLB set of the block's CPL.
     const uint32_t aux = ir::kMemSoftMmu | (ir::mode_cpl(key.mode) == 3 ? ir::kMemUserTlb : 0u);
@@ -126,6 +138,13 @@ CpuExit Cpu::Impl::run() {
   if (sigsetjmp(trap.guest_jmp, 0)) {
     running = nullptr;
     current = outer;
+    if (trap.smc_restart) {
+      // Not a guest fault: see HostFaultTrap::smc_restart.
+      trap.smc_restart = false;
+      smc_single_step = true;
+      ++stats.smc_restarts;
+      return CpuExit{ExitKind::Request};
+    }
     ++stats.host_faults;
     CpuExit e;
     e.kind = ExitKind::Exception;
@@ -143,6 +162,14 @@ CpuExit Cpu::Impl::run() {
       exit_requested.store(false, std::memory_order_relaxed);
       current = outer;
       return CpuExit{ExitKind::Request};
+    }
+    if (smc_single_step) {
+      prev = {};
+      if (std::optional<CpuExit> e = loop_exit(run_smc_single_insn())) {
+        current = outer;
+        return *e;
+      }
+      continue;
     }
     CachedBlock* block = nullptr;
     // A direct exit of a block that cannot change the key's CS base or
@@ -235,9 +262,10 @@ void Cpu::Impl::print_stats() const {
   std::fprintf(stderr,
                "stats: blocks translated %" PRIu64 " (guest insns %" PRIu64 "), executed %" PRIu64
                ", chained %" PRIu64 ", invalidated (running) %" PRIu64 ", host faults %" PRIu64
-               ", cache blocks %zu\n",
+               ", smc restarts %" PRIu64 ", cache blocks %zu\n",
                stats.blocks_translated, stats.guest_insns_translated, stats.blocks_executed,
-               stats.chained, stats.invalidations, stats.host_faults, cache.size());
+               stats.chained, stats.invalidations, stats.host_faults, stats.smc_restarts,
+               cache.size());
   if (mmu)
     std::fprintf(stderr,
                  "stats: system: indirect exits %" PRIu64 ", interrupts %" PRIu64

@@ -84,6 +84,7 @@ struct CpuStats {
   uint64_t chained = 0;        // direct exits that found their successor without a lookup
   uint64_t invalidations = 0;  // blocks dropped for self-modifying code
   uint64_t host_faults = 0;    // guest accesses that faulted on the host (#PF exits)
+  uint64_t smc_restarts = 0;   // blocks left because a store of theirs rewrote them
   uint64_t cache_blocks = 0;   // blocks in the cache now
   uint64_t jit_compiled = 0;   // Engine::Jit/Compare: blocks compiled to host code
   uint64_t jit_fallbacks = 0;  // blocks run on the interpreter (could not be compiled)

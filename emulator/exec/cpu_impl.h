@@ -4,6 +4,7 @@
 // and the system-mode loop (cpu_system.cpp).
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "emulator/backend/x64/disasm.h"
@@ -58,6 +59,10 @@ struct Cpu::Impl {
     env.code_pages = cache.code_pages();
     env.on_code_write = &Impl::on_code_write;
     env.owner = this;
+    trap.env = &env;
+    // User mode with code pages write-protected on the host (see
+    // BlockCache::on_code_page): stores need no check, a write faults.
+    if (cache.on_code_page) env.code_pages = nullptr;
     if (!config.translate) config.translate = x86::translate_block;
     // System mode never forks: its many blocks go into aliased code views.
     if (config.engine != Engine::Interp && !cache.jit)
@@ -139,6 +144,14 @@ struct Cpu::Impl {
   }
 
   CpuExit run();
+  // User mode: a write into code stopped the block that it rewrote
+  // (HostFaultTrap::smc_restart); the writing instruction runs next, alone
+  // and uncached, so its page stays writable (smc_single.cpp).
+  bool smc_single_step = false;
+  std::unique_ptr<CachedBlock> smc_single_block;
+  interp::BlockExit run_smc_single_insn();
+  // The loop's exit for a block exit that ends run(), if any.
+  std::optional<CpuExit> loop_exit(const interp::BlockExit& exit) const;
   // The direct exit the loop's last block left through (software
   // chaining: its successor may skip the lookup), or none.
   struct ChainFrom {

@@ -24,8 +24,43 @@ struct sigaction g_previous_segv, g_previous_bus;
 // fault past guest_base + 4 GiB by a few bytes is still a guest access.
 constexpr uint64_t kGuestSpan = (uint64_t{1} << 32) + 16;
 
+// See CodeWriteGuard. Written once by the user runtime before guest code
+// runs, then only read (by the handler, which gets no context of ours).
+CodeWriteGuard g_code_write_guard;
+
+enum class CodeWrite { kNo, kRetry, kRestart };
+
+// A write fault on a page write-protected because it holds translated code.
+CodeWrite code_write_fault(HostFaultTrap* trap, const siginfo_t* info, const ucontext_t* uc) {
+  const CodeWriteGuard& g = g_code_write_guard;
+  if (!g.unlock || info->si_code != SEGV_ACCERR || !(uc->uc_mcontext.gregs[REG_ERR] & 0x2))
+    return CodeWrite::kNo;
+  const auto host = reinterpret_cast<uintptr_t>(info->si_addr);
+  const auto base = reinterpret_cast<uintptr_t>(g.guest_base);
+  if (host < base || host - base >= (uint64_t{1} << 32)) return CodeWrite::kNo;
+  const auto addr = static_cast<uint32_t>(host - base);
+  if (!g.unlock(g.owner, addr)) return CodeWrite::kNo;  // a real guest fault
+  const uint32_t page = addr & ~0xfffu;
+  if (trap && trap->armed == HostFaultTrap::kGuest && trap->env && trap->env->on_code_write) {
+    // Guest code of this thread's Cpu wrote (it holds the process's lock):
+    // if the block running now is among the dropped ones, leave it before
+    // the write (precise: nothing of the instruction happened yet).
+    if (trap->env->on_code_write(trap->env->owner, page, 4096)) return CodeWrite::kRestart;
+    return CodeWrite::kRetry;
+  }
+  g.drop(g.owner, page);
+  return CodeWrite::kRetry;
+}
+
 void on_host_fault(int sig, siginfo_t* info, void* context) {
   HostFaultTrap* trap = t_trap;
+  const CodeWrite code_write =
+      sig == SIGSEGV ? code_write_fault(trap, info, static_cast<const ucontext_t*>(context))
+                     : CodeWrite::kNo;
+  if (code_write == CodeWrite::kRetry) return;  // the page is writable again
+  // kRestart leaves the block like a guest fault (same EIP and x87
+  // recovery), flagged so that exec delivers nothing.
+  if (trap) trap->smc_restart = code_write == CodeWrite::kRestart;
   if (trap && trap->armed != HostFaultTrap::kOff) {
     const auto host = reinterpret_cast<uintptr_t>(info->si_addr);
     const auto base = reinterpret_cast<uintptr_t>(trap->guest_base);
@@ -92,6 +127,10 @@ bool guarded_copy(HostFaultTrap& trap, uint8_t* out, const uint8_t* src, uint32_
   asm volatile("" ::: "memory");
   trap.armed = before;
   return true;
+}
+
+void set_code_write_guard(const CodeWriteGuard& guard) {
+  g_code_write_guard = guard;
 }
 
 void ensure_alt_signal_stack() {

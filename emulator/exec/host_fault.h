@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdint>
 
+#include "emulator/ir/helper.h"
+
 namespace dynemu::exec {
 
 // How a host fault on a guest memory access finds its way back to the CPU
@@ -21,7 +23,33 @@ struct HostFaultTrap {
   uint32_t fault_addr = 0;
   uint32_t error_code = 0;
   int signal = 0;
+  // User mode: the Cpu's env, whose on_code_write drops the blocks of a
+  // page written through its host write protection (see CodeWriteGuard).
+  ir::GuestEnv* env = nullptr;
+  // Set with a jump to guest_jmp: not a guest fault, a write into a page
+  // holding code dropped the running block before the write happened; exec
+  // runs the writing instruction again, alone (untranslated for the cache).
+  bool smc_restart = false;
 };
+
+// User mode, self-modifying code by host page protection, as qemu-user
+// does it: guest pages that hold translated code and that the guest may
+// write are read-only on the host (the user runtime's memory map keeps the
+// guest's own protection). A host write fault there is offered to
+// `unlock` first: true if the page was protected only for code (it is
+// host-writable again now). The handler then drops every block of that
+// page - through the faulting thread's HostFaultTrap::env when guest code
+// runs (restarting the running block if it was dropped: smc_restart),
+// else through `drop` (a C++ write: syscall emulation, signal frames) -
+// and returns, so the write is retried. Process-wide like the handler;
+// set once before guest code runs.
+struct CodeWriteGuard {
+  uint8_t* guest_base = nullptr;
+  bool (*unlock)(void* owner, uint32_t addr) = nullptr;
+  void (*drop)(void* owner, uint32_t page_addr) = nullptr;
+  void* owner = nullptr;
+};
+void set_code_write_guard(const CodeWriteGuard& guard);
 
 // The trap of the calling thread. A signal handler receives no context of
 // ours, so the running CPU must be reachable from thread-local storage:

@@ -37,6 +37,10 @@ inline constexpr uint32_t kTlbBits = 10;
 // before compiling): the access goes through the soft TLB, in the user set
 // when kMemUserTlb (the block runs at CPL 3).
 inline constexpr uint32_t kMemSoftMmu = 1, kMemUserTlb = 2;
+// Inst::aux of a user-mode store when pages holding translated code are
+// write-protected on the host (exec::BlockCache::on_code_page): a store
+// into one faults and the fault handler invalidates, so no inline check.
+inline constexpr uint32_t kMemHostProtected = 4;
 inline constexpr uint32_t kTlbEntries = 1u << kTlbBits;
 
 // System mode: guest linear memory through the MMU (paging, TLB, MMIO).

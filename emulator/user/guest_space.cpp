@@ -34,8 +34,47 @@ Result<void> GuestSpace::reserve() {
 }
 
 void GuestSpace::set_pages(uint32_t addr, uint32_t len, uint8_t value) {
+  // Every caller gave the range its host protection anew: no lock stays.
+  forget_locks(addr, len);
   const uint64_t first = addr / kPage, end = page_up(uint64_t(addr) + len) / kPage;
   for (uint64_t i = first; i < end; ++i) m_pages[i] = value;
+}
+
+void GuestSpace::forget_locks(uint32_t addr, uint64_t len) {
+  if (m_locked_pages == 0) return;
+  const uint64_t first = addr / kPage, end = page_up(uint64_t(addr) + len) / kPage;
+  for (uint64_t i = first; i < end && i < kSize / kPage; ++i) {
+    if (m_pages[i] & kCodeLocked) {
+      m_pages[i] &= uint8_t(~kCodeLocked);
+      --m_locked_pages;
+    }
+  }
+}
+
+int GuestSpace::host_prot_of(uint64_t page) const {
+  const int p = host_prot(m_pages[page] & kProtMask);
+  return (m_pages[page] & kCodeLocked) ? p & ~PROT_WRITE : p;
+}
+
+void GuestSpace::lock_code(uint32_t page) {
+  if (page >= kSize / kPage) return;
+  const uint8_t v = m_pages[page];
+  if (!(v & kMapped) || !(v & kProtWrite) || (v & kCodeLocked)) return;
+  if (mprotect(host(page * kPage), kPage, host_prot(v & kProtMask) & ~PROT_WRITE) != 0) return;
+  m_pages[page] = uint8_t(v | kCodeLocked);
+  ++m_locked_pages;
+  ++m_lock_stats.locks;
+}
+
+bool GuestSpace::unlock_code(uint32_t addr) {
+  const uint32_t page = addr / kPage;
+  const uint8_t v = m_pages[page];
+  if (!(v & kCodeLocked)) return false;
+  m_pages[page] = uint8_t(v & ~kCodeLocked);
+  --m_locked_pages;
+  ++m_lock_stats.unlocks;
+  mprotect(host(page * kPage), kPage, host_prot(v & kProtMask));
+  return true;
 }
 
 int GuestSpace::map(uint32_t addr, uint32_t len, int prot, int host_flags, int fd,
@@ -98,7 +137,11 @@ int64_t GuestSpace::remap(uint32_t old_addr, uint32_t old_len, uint32_t new_len,
   if ((old_addr & (kPage - 1)) || nlen == 0 || nlen > kSize) return -EINVAL;
   if (old_len == 0 || !is_mapped(old_addr, old_len)) return -EFAULT;
   if (uint64_t(old_addr) + old_len > kSystemBase) return -EINVAL;  // GDT, LDT, trampolines
-  const uint8_t flags = m_pages[old_addr / kPage];
+  const uint8_t flags = m_pages[old_addr / kPage] & uint8_t(~kCodeLocked);
+  // mremap moves host pages with their protection: give code-locked ones
+  // the guest's back first (the caller dropped their code).
+  for (uint64_t a = old_addr; a < uint64_t(old_addr) + old_len; a += kPage)
+    unlock_code(uint32_t(a));
   if (fixed) {
     if (!may_move || (new_addr & (kPage - 1))) return -EINVAL;
     if (!in_range(new_addr, nlen) || uint64_t(new_addr) + nlen > kSystemBase) return -ENOMEM;
@@ -147,6 +190,10 @@ int GuestSpace::protect(uint32_t addr, uint32_t len, int prot) {
   if (!is_mapped(addr, len)) return -ENOMEM;
   if (mprotect(host(addr), page_up(len), host_prot(prot)) != 0) return -errno;
   set_pages(addr, len, uint8_t(kMapped | (prot & kProtMask)));
+  // Pages still holding code that the guest may write now stay read-only.
+  if (holds_code && (prot & kProtWrite))
+    for (uint64_t a = addr; a < uint64_t(addr) + page_up(len); a += kPage)
+      if (holds_code(uint32_t(a / kPage))) lock_code(uint32_t(a / kPage));
   return 0;
 }
 
@@ -214,7 +261,7 @@ void GuestSpace::poke(uint32_t addr, const void* in, size_t len) {
   mprotect(host(first), span, PROT_READ | PROT_WRITE);
   memcpy(host(addr), in, len);
   for (uint32_t a = first; a - first < span; a += kPage)
-    mprotect(host(a), kPage, host_prot(page_prot(a)));
+    mprotect(host(a), kPage, host_prot_of(a / kPage));
 }
 
 bool GuestSpace::read_string(uint32_t addr, std::string& out, size_t max) const {

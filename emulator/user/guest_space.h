@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -86,6 +87,44 @@ class GuestSpace {
   // A NUL-terminated guest string of at most `max` bytes.
   bool read_string(uint32_t addr, std::string& out, size_t max = 4096) const;
 
+  // Self-modifying code by host page protection (exec/host_fault.h,
+  // CodeWriteGuard): a page holding translated code that the guest may
+  // write is "code-locked", read-only on the host; the guest's own
+  // protection stays in the table. lock_code: called for each page exec
+  // marks as holding code (no effect on pages the guest cannot write).
+  // unlock_code: the page of `addr` is writable again if it was locked;
+  // false if it was not (a write fault there is the guest's). The caller
+  // drops the page's translated code. Both are safe in the SIGSEGV handler
+  // (no allocation; only the faulting thread, which holds the process's
+  // lock, changes the table).
+  void lock_code(uint32_t page);
+  bool unlock_code(uint32_t addr);
+  bool code_locked(uint32_t addr) const { return m_pages[addr / kPage] & kCodeLocked; }
+  // Unlocks every code-locked page of [addr, addr+len) before the host
+  // kernel writes there (read(2) into a buffer next to code: the kernel
+  // returns EFAULT instead of faulting); `drop(page_addr)` for each.
+  template <typename F>
+  void unlock_range(uint32_t addr, uint64_t len, F drop) {
+    if (m_locked_pages == 0 || len == 0 || !in_range(addr, len)) return;
+    for (uint64_t a = addr & ~(kPage - 1); a < uint64_t(addr) + len; a += kPage)
+      if (unlock_code(uint32_t(a))) drop(uint32_t(a));
+  }
+  // All code-locked pages (a system call failed with EFAULT: see Process).
+  template <typename F>
+  void unlock_all(F drop) {
+    for (uint64_t p = 0; m_locked_pages && p < kSize / kPage; ++p)
+      if (m_pages[p] & kCodeLocked && unlock_code(uint32_t(p * kPage))) drop(uint32_t(p * kPage));
+  }
+  uint32_t locked_pages() const { return m_locked_pages; }
+  // Counters for -d stats.
+  struct CodeLockStats {
+    uint64_t locks = 0, unlocks = 0;
+  };
+  const CodeLockStats& code_lock_stats() const { return m_lock_stats; }
+  // Whether a page holds translated code (exec's BlockCache): protect()
+  // keeps such pages locked when the guest makes them writable.
+  std::function<bool(uint32_t page)> holds_code;
+
   // Guest protection of a page (0 when unmapped or PROT_NONE).
   uint8_t page_prot(uint32_t addr) const { return m_pages[addr / kPage] & kProtMask; }
   bool page_mapped(uint32_t addr) const { return m_pages[addr / kPage] & kMapped; }
@@ -103,6 +142,13 @@ class GuestSpace {
 
  private:
   static constexpr uint8_t kMapped = 0x80;
+  static constexpr uint8_t kCodeLocked = 0x40;
+  // Host protection of a page: the guest's, without write while code-locked.
+  int host_prot_of(uint64_t page) const;
+  // Clears the lock state of [addr, addr+len) (the range is mapped anew).
+  void forget_locks(uint32_t addr, uint64_t len);
+  uint32_t m_locked_pages = 0;
+  CodeLockStats m_lock_stats;
   static constexpr uint8_t kProtMask = 7;
   bool check(uint32_t addr, uint64_t len, uint8_t need) const;
   void set_pages(uint32_t addr, uint32_t len, uint8_t value);

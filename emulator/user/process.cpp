@@ -8,11 +8,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <random>
 #include <thread>
 
+#include "emulator/exec/block_cache.h"
+#include "emulator/exec/host_fault.h"
 #include "emulator/user/elf_loader.h"
 #include "emulator/user/initial_stack.h"
 #include "emulator/user/syscall.h"
@@ -57,7 +60,23 @@ bool never_restarted(uint32_t nr) {
 
 Process::Process(const Options& options) : m_options(options), m_descriptors(m_space) {}
 
-Process::~Process() = default;
+Process::~Process() {
+  if (log(LogItem::Stats)) {
+    const GuestSpace::CodeLockStats& c = m_space.code_lock_stats();
+    fprintf(stderr,
+            "stats: smc: code pages write-protected %" PRIu64 ", unprotected by writes %" PRIu64
+            "\n",
+            c.locks, c.unlocks);
+  }
+}
+
+bool Process::unlock_code_page(void* self, uint32_t addr) {
+  return static_cast<Process*>(self)->m_space.unlock_code(addr);
+}
+
+void Process::drop_code_page(void* self, uint32_t page_addr) {
+  static_cast<Process*>(self)->invalidate(page_addr, GuestSpace::kPage);
+}
 
 std::string Process::host_path(const std::string& path) const {
   if (path == "/proc/self/exe") return m_exe_path;
@@ -204,7 +223,12 @@ std::unique_ptr<exec::Cpu> Process::make_cpu() {
   exec::CpuConfig config = cpu_config(m_options, m_space.base());
   // All guest threads share one translation cache: they run one at a time
   // (the big lock), translate code once and see each other's code writes.
-  if (!m_block_cache) m_block_cache = exec::make_shared_block_cache();
+  if (!m_block_cache) {
+    m_block_cache = exec::make_shared_block_cache();
+    // Self-modifying code by host page protection (exec/host_fault.h).
+    m_block_cache->on_code_page = [this](uint32_t page) { m_space.lock_code(page); };
+    m_space.holds_code = [this](uint32_t page) { return m_block_cache->is_code_page(page); };
+  }
   config.shared_cache = m_block_cache;
   config.code_access = [this](uint32_t page) {
     const uint32_t addr = page * GuestSpace::kPage;
@@ -234,6 +258,8 @@ void Process::unlock(GuestThread& t) {
 Result<void> Process::load(const std::string& path, const std::vector<std::string>& argv,
                            const std::vector<std::string>& envp) {
   TRY(m_space.reserve());
+  exec::set_code_write_guard(
+      {m_space.base(), &Process::unlock_code_page, &Process::drop_code_page, this});
   auto main_thread = std::make_unique<GuestThread>();
   main_thread->cpu = make_cpu();
   main_thread->tid = gettid();
@@ -303,13 +329,24 @@ void Process::handle_syscall() {
       fprintf(stderr, "%d %s(0x%x, 0x%x, 0x%x, 0x%x, 0x%x, 0x%x)", getpid(),
               std::string(info->name).c_str(), args[0], args[1], args[2], args[3], args[4],
               args[5]);
-    if (m_multithreaded && may_block(nr)) {
-      GuestThread& t = current();
-      unlock(t);
-      result = info->handler(*this, args);
-      lock(t);
-    } else {
-      result = info->handler(*this, args);
+    auto call = [&] {
+      if (m_multithreaded && may_block(nr)) {
+        GuestThread& t = current();
+        unlock(t);
+        result = info->handler(*this, args);
+        lock(t);
+      } else {
+        result = info->handler(*this, args);
+      }
+    };
+    call();
+    // The host kernel wrote into a page write-protected because it holds
+    // code (read(2) into a buffer next to code): it returns EFAULT where a
+    // CPU store would fault. Unprotect every such page and try again (the
+    // kernel does nothing before it fails to copy the data out).
+    if (result == err(EFAULT) && m_space.locked_pages()) {
+      m_space.unlock_all([this](uint32_t page_addr) { invalidate(page_addr, GuestSpace::kPage); });
+      call();
     }
     if (log(LogItem::Strace)) {
       if (is_error(result))

@@ -95,6 +95,9 @@ class Process {
 
  private:
   void handle_syscall();
+  // exec::CodeWriteGuard callbacks (called in the SIGSEGV handler).
+  static bool unlock_code_page(void* self, uint32_t addr);
+  static void drop_code_page(void* self, uint32_t page_addr);
   std::unique_ptr<exec::Cpu> make_cpu();
   // Runs guest code on the calling host thread until its guest thread ends.
   void thread_loop(GuestThread& t);

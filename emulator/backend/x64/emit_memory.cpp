@@ -74,7 +74,10 @@ void load(Emitter& e, const ir::Inst& i, F op) {
 }
 
 // A user-mode store: eax = the address (for the SMC check), the value from
-// its register or rcx. op(address register, value register).
+// its register or rcx. op(address register, value register). Marked
+// kMemHostProtected (the user runtime write-protects pages holding code on
+// the host): no check, a store into such a page faults and exec's fault
+// handler invalidates (see emulator/exec/host_fault.cpp).
 template <typename F>
 void store(Emitter& e, const ir::Inst& i, unsigned len, F op) {
   e.load32(eax, i.args[0]);
@@ -84,7 +87,7 @@ void store(Emitter& e, const ir::Inst& i, unsigned len, F op) {
   else
     e.load64(rcx, i.args[1]);
   op(value);
-  check_code_pages(e, len);
+  if (!(i.aux & ir::kMemHostProtected)) check_code_pages(e, len);
 }
 
 }  // namespace

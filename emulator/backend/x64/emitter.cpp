@@ -236,7 +236,10 @@ void Emitter::emit_version(const ir::Block& block, bool fast) {
     if (x87_image && (ir::op_info(inst.op).effects & ir::kWritesState)) x87_recheck();
     const uint16_t fx = ir::op_info(inst.op).effects;
     if ((fx & ir::kWritesCc) && inst.op != ir::Opcode::SetCc) forget_cc();
-    if ((fx & ir::kWritesMem) &&
+    // A store into a host-protected page faults instead (kMemHostProtected):
+    // nothing for GuestEnv::block_invalidated to report.
+    const bool host_protected = inst.op != ir::Opcode::Call && (inst.aux & ir::kMemHostProtected);
+    if ((fx & ir::kWritesMem) && !host_protected &&
         (inst.op != ir::Opcode::Call || (inst.helper->effects & ir::kWritesMem))) {
       m_may_have_stored = true;
       m_store_unchecked = true;
