@@ -301,11 +301,13 @@ CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
   switch (leaf) {
     case 0: return {kMaxBasic, 0x756e6547, 0x6c65746e, 0x49656e69};
     case 1: {
-      // Family 6, model 1 (Pentium Pro), stepping 9. EDX: FPU, PSE, TSC,
-      // MSR, CX8, PGE, CMOV; no MMX, FXSR or SSE.
-      constexpr uint32_t kFeatures =
-          (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) | (1u << 13) | (1u << 15);
-      return {0x00000619, 0, 0, kFeatures};
+      // Family 6, model 3, stepping 3 (the first P6 whose SEP bit is true:
+      // Linux clears SEP below 6.3.3, the Pentium Pro's erratum). EDX: FPU,
+      // PSE, TSC, MSR, CX8, SEP (SYSENTER/SYSEXIT), PGE, CMOV; no VME, DE,
+      // PAE, APIC, MMX, FXSR or SSE.
+      constexpr uint32_t kFeatures = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8) |
+                                     (1u << 11) | (1u << 13) | (1u << 15);
+      return {0x00000633, 0, 0, kFeatures};
     }
     case 2:  // the Pentium Pro's cache and TLB descriptors
       return {0x03020101, 0, 0, 0x0c040843};

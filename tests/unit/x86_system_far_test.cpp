@@ -258,6 +258,60 @@ TEST_P(X86SystemFar, SysexitToCpl3AndSysenterBack) {
   EXPECT_EQ(m.s.eip, 0x3001u);
 }
 
+// SDM vol. 2, SYSENTER: CS = SYSENTER_CS & 0xfffc and SS = CS + 8, flat
+// 4 GiB DPL 0 (accessed code/data), CPL 0; VM, IF and RF cleared.
+TEST_P(X86SystemFar, SysenterLoadsFlatRing0SegmentsAndClearsIf) {
+  SystemMachine m(GetParam());
+  m.protected_mode(3);
+  m.s.sysenter_cs = 0x0b;  // RPL bits are ignored
+  m.s.sysenter_esp = 0x7000;
+  m.s.sysenter_eip = 0x3000;
+  write_eflags(m.s, 0x10202);  // RF, IF
+  static constexpr uint8_t k_sysenter[] = {0x0f, 0x34};
+  m.put(0x1000, k_sysenter);
+  m.put(0x3000, k_hlt);
+  m.s.eip = 0x1000;
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.eip, 0x3001u);
+  EXPECT_EQ(m.s.seg[kCs].selector, 0x08u);
+  EXPECT_EQ(m.s.seg[kCs].flags, 0xc09bu);
+  EXPECT_EQ(m.s.seg[kCs].limit, 0xffffffffu);
+  EXPECT_EQ(m.s.seg[kSs].selector, 0x10u);
+  EXPECT_EQ(m.s.seg[kSs].flags, 0xc093u);
+  EXPECT_EQ(m.s.gpr[kEsp], 0x7000u);
+  EXPECT_EQ(read_eflags(m.s) & (kIF | kRF | kVM), 0u);
+}
+
+// SYSENTER with SYSENTER_CS 0 and SYSEXIT at CPL 3 are #GP(0).
+TEST_P(X86SystemFar, SysenterWithNullCsMsrAndSysexitAtCpl3AreGp) {
+  // mov $0x174,%ecx; xor %eax,%eax; xor %edx,%edx; wrmsr; sysenter
+  static constexpr uint8_t k_null_msr[] = {0xb9, 0x74, 0x01, 0x00, 0x00, 0x31, 0xc0,
+                                           0x31, 0xd2, 0x0f, 0x30, 0x0f, 0x34};
+  static constexpr uint8_t k_sysexit[] = {0x0f, 0x35};
+  {
+    SystemMachine m(GetParam());
+    m.protected_mode(0);
+    m.set_idt(13, gate(0x08, 0x3100, kIntGate32, 0));
+    m.put(0x3100, k_hlt);
+    m.put(0x1000, k_null_msr);
+    m.s.eip = 0x1000;
+    ASSERT_EQ(m.run(), Stop::Halt);
+    EXPECT_EQ(m.s.eip, 0x3101u);
+    EXPECT_EQ(m.load32(m.s.gpr[kEsp]), 0u) << "error code";
+    EXPECT_EQ(m.load32(m.s.gpr[kEsp] + 4), 0x100bu) << "at SYSENTER";
+  }
+  {
+    SystemMachine m(GetParam());
+    user_machine(m);
+    m.s.sysenter_cs = 0x08;
+    m.put(0x1000, k_sysexit);
+    ASSERT_EQ(m.run(), Stop::Halt);
+    EXPECT_EQ(m.s.eip, 0x3101u);
+    EXPECT_EQ(m.load32(0x9000 - 24), 0u) << "error code";
+    EXPECT_EQ(m.load32(0x9000 - 20), 0x1000u) << "at SYSEXIT";
+  }
+}
+
 TEST_P(X86SystemFar, IretToVirtual8086AndInterruptBackToCpl0) {
   // push $0 (GS); push $0 (FS); push $0x2222 (DS); push $0x3333 (ES); push $0x1100 (SS);
   // push $0x100 (ESP); push $0x23202 (VM, IOPL 3, IF); push $0x1100 (CS); push $0 (EIP); iret
