@@ -70,6 +70,10 @@ struct CpuState {
   // POP SS set it to 1; the CPU loop then takes no interrupt at the next
   // block boundary and clears it (one instruction later at the earliest).
   uint8_t int_shadow = 0;
+  // System mode: translated code found a null GS used at CPL 0-2
+  // (segment_check.h). The next block key then asks for full checks of GS,
+  // whose seg_check raises the #GP(0); it and event delivery clear it.
+  uint8_t null_seg_retry = 0;
   // Model-specific registers (RDMSR/WRMSR, system mode): SYSENTER's target
   // and the TSC as an offset from the host's counter; IA32_TSC_ADJUST
   // accumulates every change software made to the TSC (SDM 17.17.3).

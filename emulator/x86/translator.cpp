@@ -8,6 +8,7 @@
 #include "emulator/x86/disasm.h"
 #include "emulator/x86/helpers.h"
 #include "emulator/x86/system/debug.h"
+#include "emulator/x86/system/descriptors.h"
 #include "emulator/x86/system/segment_check.h"
 #include "emulator/x86/translate_x87.h"
 
@@ -23,6 +24,7 @@ bool Translator::translate(const Insn& insn) {
   m_end = false;
   m_esp_bias = 0;
   m_mem_offset = {};
+  m_insn_eip = insn.eip;
   if (is_x87(insn.op)) {
     if (!translate_x87(*this, insn)) {
       fault(kVectorUD);
@@ -75,6 +77,8 @@ Value Translator::linear(unsigned seg, Value offset, unsigned bytes, bool write)
     const bool cs_write = seg == kCs && write && !real_mode() && !vm86();
     if ((m_req.mode & (1u << (kModeSegCheckShift + seg))) || cs_write)
       m_b.call(kSegCheckHelper, {offset, m_b.imm32(seg_check_arg(seg, bytes, write))});
+    else if (seg == kGs && !real_mode() && !vm86() && cpl() != 3)
+      check_null_gs(offset, bytes, write);
   }
   const bool flat_seg = seg == kEs || seg == kCs || seg == kSs || seg == kDs;
   Value addr = flat_seg && (m_req.mode & ir::kModeFlatSegs)
@@ -83,6 +87,24 @@ Value Translator::linear(unsigned seg, Value offset, unsigned bytes, bool write)
   if (system() && bytes && (m_req.mode & kModeDataBreakpoints))
     m_b.call(kDataBreakpointHelper, {addr, m_b.imm32(bytes | (write ? 1u : 0u) << 8)});
   return addr;
+}
+
+// The key sets no check bit for a null GS at CPL 0-2 (segment_check.h): GS
+// is flat or null. Tell them apart inline (the S bit of the cache is clear
+// only for a null selector): if null, note it and leave the block for this
+// instruction again, whose new key asks for full GS checks, so that
+// seg_check raises the #GP(0). Blocks whose exits get debug or CS-limit
+// checks added call seg_check directly instead.
+void Translator::check_null_gs(Value offset, unsigned bytes, bool write) {
+  if (m_req.mode & (kModeSingleStep | kModeBreakpoints | kModeDataBreakpoints | kModeCodeLimit)) {
+    m_b.call(kSegCheckHelper, {offset, m_b.imm32(seg_check_arg(kGs, bytes, write))});
+    return;
+  }
+  const Value flags = m_b.get_state(
+      offsetof(CpuState, seg) + kGs * sizeof(SegmentCache) + offsetof(SegmentCache, flags), 1);
+  const Value null = m_b.eq(m_b.and_(flags, kSegS), m_b.imm32(0));
+  m_b.set_state(offsetof(CpuState, null_seg_retry), 1, null);
+  m_b.exit_if(null, m_insn_eip);
 }
 
 Value Translator::mem_linear(const Insn& insn, unsigned bytes, bool write) {

@@ -50,6 +50,8 @@ class Translator {
   // Checks a write to the memory operand whose address mem_linear returned
   // for a read (read-modify-write instructions).
   void check_mem_write(const Insn& insn, unsigned bytes);
+  // A null GS used at CPL 0-2 (for linear): #GP(0) by way of a retry.
+  void check_null_gs(ir::Value offset, unsigned bytes, bool write);
 
   // --- operands (values zero-extended to 32 bits)
   // Reads operand `i`; a memory operand's linear address is computed once
@@ -104,9 +106,10 @@ class Translator {
  private:
   ir::Builder& m_b;
   const TranslateRequest& m_req;
-  bool m_end = false;      // the current instruction ends the block
-  int32_t m_esp_bias = 0;  // POP r/m: ESP-based addresses see the popped ESP
-  ir::Value m_mem_offset;  // the offset mem_linear last computed (for check_mem_write)
+  bool m_end = false;       // the current instruction ends the block
+  int32_t m_esp_bias = 0;   // POP r/m: ESP-based addresses see the popped ESP
+  ir::Value m_mem_offset;   // the offset mem_linear last computed (for check_mem_write)
+  uint32_t m_insn_eip = 0;  // EIP of the instruction being translated
 };
 
 }  // namespace dynemu::x86

@@ -230,6 +230,34 @@ TEST_P(X86SystemEvents, TaskGateSwitchesTasks) {
   EXPECT_TRUE(m.s.cr[0] & 8) << "CR0.TS";
 }
 
+// SDM vol. 3, 7.2.1 and 17.3.1.5: the T bit of the new task's TSS raises a
+// #DB (DR6.BT) after the switch, before the new task's first instruction;
+// here after #DF's error code went on the new task's stack.
+TEST_P(X86SystemEvents, TaskSwitchToATssWithTheTBitIsADebugTrap) {
+  SystemMachine m(GetParam());
+  m.protected_mode(0);
+  constexpr uint32_t kTss2 = 0x5800;
+  m.set_gdt(6, descriptor(kTss2, 0x67, 0x89));
+  m.store32(kTss2 + 0x20, 0x3500);  // EIP
+  m.store32(kTss2 + 0x24, 0x2);     // EFLAGS
+  m.store32(kTss2 + 0x38, 0x7000);  // ESP
+  m.store32(kTss2 + 0x48, 0x10);
+  m.store32(kTss2 + 0x4c, 0x08);
+  m.store32(kTss2 + 0x50, 0x10);
+  m.store32(kTss2 + 0x54, 0x10);
+  m.store8(kTss2 + 0x64, 1);  // T
+  m.set_idt(8, gate(0x30, 0, 5, 0));
+  m.set_idt(1, gate(0x08, 0x3600, 14, 0));
+  m.s.eip = 0x1000;
+  ASSERT_TRUE(deliver_event(m.env, 8, EventKind::Exception, 0));
+  EXPECT_EQ(m.s.tr.selector, 0x30u);
+  EXPECT_EQ(m.s.eip, 0x3600u) << "in the #DB handler";
+  EXPECT_TRUE(m.s.dr[6] & (1u << 15)) << "DR6.BT";
+  EXPECT_EQ(m.s.gpr[kEsp], 0x7000u - 4 - 12);
+  EXPECT_EQ(m.load32(0x7000 - 16), 0x3500u) << "returns to the task's first instruction";
+  EXPECT_EQ(m.load32(0x7000 - 4), 0u) << "#DF's error code below the #DB frame";
+}
+
 TEST_P(X86SystemEvents, CallToTssNestsAndIretReturns) {
   // lcall $0x30,$0; hlt
   static constexpr uint8_t k_call_task[] = {0x9a, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00, 0xf4};

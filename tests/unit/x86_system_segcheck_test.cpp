@@ -46,6 +46,12 @@ constexpr uint8_t k_unreal[] = {0x66, 0xbb, 0x56, 0x34, 0x12, 0x00, 0x67, 0x66, 
 constexpr uint8_t k_lret_past_top[] = {0x66, 0xb8, 0x60, 0x00, 0x8e, 0xd0, 0xbc, 0xfe, 0xff, 0x00, 0x00, 0xcb, 0xf4};
 // mov $0x48,%ax; mov %ax,%es; mov $0xffe,%edi; mov $0x3f8,%dx; insl; hlt
 constexpr uint8_t k_ins_past_limit[] = {0x66, 0xb8, 0x48, 0x00, 0x8e, 0xc0, 0xbf, 0xfe, 0x0f, 0x00, 0x00, 0x66, 0xba, 0xf8, 0x03, 0x6d, 0xf4};
+// xor %eax,%eax; mov %ax,%gs; mov %gs:0x100,%ebx; hlt
+constexpr uint8_t k_null_gs[] = {0x31, 0xc0, 0x8e, 0xe8, 0x65, 0x8b, 0x1d, 0x00, 0x01, 0x00, 0x00, 0xf4};
+// xor %eax,%eax; mov %ax,%fs; movl $1,%fs:0x100; hlt
+constexpr uint8_t k_null_fs[] = {0x31, 0xc0, 0x8e, 0xe0, 0x64, 0xc7, 0x05, 0x00, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xf4};
+// mov $0x10,%ax; mov %ax,%gs; mov %gs:0x100,%ebx; xor %eax,%eax; mov %ax,%gs; hlt
+constexpr uint8_t k_flat_gs_then_null[] = {0x66, 0xb8, 0x10, 0x00, 0x8e, 0xe8, 0x65, 0x8b, 0x1d, 0x00, 0x01, 0x00, 0x00, 0x31, 0xc0, 0x8e, 0xe8, 0xf4};
 constexpr uint8_t k_hlt[] = {0xf4};
 // clang-format on
 
@@ -149,6 +155,45 @@ TEST_P(X86SystemSegCheck, NullSegmentLoadsButAnyUseIsGpZero) {
   EXPECT_EQ(m.s.seg[kDs].selector, 0u);
   EXPECT_EQ(frame(m).eip, 0x1004u);
   EXPECT_EQ(frame(m).error, 0u);
+}
+
+// SDM vol. 3, 5.4.1: a null selector may sit in DS, ES, FS, GS at any CPL;
+// using it is #GP(0). At CPL 0 the block key does not mark a null GS (it
+// would split Linux's kernel code by its user GS): the translator tests it
+// inline and retries the instruction with full checks.
+TEST_P(X86SystemSegCheck, NullGsReadAtCpl0IsGpZero) {
+  SystemMachine m(GetParam());
+  setup(m);
+  m.store32(0x100, 0x5555);
+  m.s.gpr[kEbx] = 0x77;
+  m.put(0x1000, k_null_gs);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.eip, kHandler + 1);
+  EXPECT_EQ(frame(m).eip, 0x1004u);
+  EXPECT_EQ(frame(m).error, 0u);
+  EXPECT_EQ(m.s.gpr[kEbx], 0x77u) << "nothing read";
+  EXPECT_EQ(m.s.null_seg_retry, 0) << "cleared by the delivery";
+}
+
+TEST_P(X86SystemSegCheck, NullFsWriteAtCpl0IsGpZero) {
+  SystemMachine m(GetParam());
+  setup(m);
+  m.put(0x1000, k_null_fs);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(frame(m).eip, 0x1004u);
+  EXPECT_EQ(frame(m).error, 0u);
+  EXPECT_EQ(m.load32(0x100), 0u) << "nothing written";
+}
+
+TEST_P(X86SystemSegCheck, FlatGsAtCpl0ReadsAndLoadingNullIsNoFault) {
+  SystemMachine m(GetParam());
+  setup(m);
+  m.store32(0x100, 0x5555);
+  m.put(0x1000, k_flat_gs_then_null);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(m.s.eip, 0x1012u) << "no #GP";
+  EXPECT_EQ(m.s.gpr[kEbx], 0x5555u);
+  EXPECT_EQ(m.s.seg[kGs].selector, 0u);
 }
 
 TEST_P(X86SystemSegCheck, ExpandDown16BitValidAboveTheLimitUpTo0xffff) {
@@ -305,9 +350,14 @@ TEST(X86SegmentCheckMode, FlatSegmentsNeedNoChecks) {
   s.seg[kDs].flags = 0xc093;
   s.seg[kFs] = SegmentCache{0x33, 0, 0xffffffffu, 0xc091};
   EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kFs)) << "read-only FS";
-  s.seg[kFs] = SegmentCache{0, 0, 0, 0};
+  s.seg[kFs] = SegmentCache{0x33, 0, 0xffffffffu, 0xc093};
   s.seg[kGs] = SegmentCache{0, 0, 0, 0};
-  EXPECT_EQ(segment_check_mode(s), 0u) << "null FS/GS below CPL 3 (Linux's kernel GS)";
+  EXPECT_EQ(segment_check_mode(s), 0u) << "null GS below CPL 3 (Linux's kernel GS)";
+  s.null_seg_retry = 1;
+  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kGs)) << "retrying a null GS use";
+  s.null_seg_retry = 0;
+  s.seg[kFs] = SegmentCache{0, 0, 0, 0};
+  EXPECT_EQ(segment_check_mode(s), 1u << (kModeSegCheckShift + kFs)) << "null FS below CPL 3";
   s.seg[kCs].selector = 0x0b;
   EXPECT_EQ(segment_check_mode(s) & ~(1u << (kModeSegCheckShift + kCs)),
             3u << (kModeSegCheckShift + kFs))

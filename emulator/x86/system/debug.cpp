@@ -3,11 +3,11 @@
 #include <vector>
 
 #include "emulator/ir/opcodes.h"
+#include "emulator/x86/system/descriptors.h"
 
 namespace dynemu::x86 {
 namespace {
 
-constexpr uint8_t kVecDB = 1;
 constexpr uint32_t kCr4De = 1u << 3;
 
 // DR0-DR3 that are enabled (L or G) as instruction breakpoints (R/W 00).

@@ -27,7 +27,7 @@ inline constexpr uint32_t kModeSingleStep = 1u << 15;
 inline constexpr uint32_t kModeBreakpoints = 1u << 16;
 inline constexpr uint32_t kModeDataBreakpoints = 1u << 17;
 
-inline constexpr uint32_t kDr6Bd = 1u << 13, kDr6Bs = 1u << 14;
+inline constexpr uint32_t kDr6Bd = 1u << 13, kDr6Bs = 1u << 14, kDr6Bt = 1u << 15;
 inline constexpr uint32_t kDr7Gd = 1u << 13;
 // CpuState::dr[kDrPendingHits]: the data breakpoints the current
 // instruction hit, until it completes. The DR4/DR5 slots are free for it:

@@ -34,6 +34,7 @@ enum SystemType : uint8_t {
 };
 
 enum Vector8 : uint8_t {
+  kVecDB = 1,
   kVecDF = 8,
   kVecTS = 10,
   kVecNP = 11,

@@ -5,6 +5,7 @@
 
 #include "emulator/ir/opcodes.h"
 #include "emulator/x86/lazy_flags.h"
+#include "emulator/x86/system/debug.h"
 #include "emulator/x86/system/descriptors.h"
 #include "emulator/x86/system/memory.h"
 #include "emulator/x86/system/stack.h"
@@ -14,6 +15,19 @@ namespace dynemu::x86 {
 namespace {
 
 using ir::GuestEnv;
+
+// After a task switch (TR is no longer `tr_before`): whether the new 32-bit
+// TSS has its T bit (offset 0x64, bit 0) set; then DR6.BT is set and the
+// caller delivers a #DB trap before the new task's first instruction (SDM
+// vol. 3, 7.2.1 and 17.3.1.5).
+bool task_switch_trap(GuestEnv& env, uint16_t tr_before) {
+  CpuState& s = *env.state;
+  if (s.tr.selector == tr_before || (s.tr.flags & kSegType) != kTss32Busy) return false;
+  uint8_t t = 0;
+  if (!read_mem(env, Access::Supervisor, s.tr.base + 0x64, &t, 1) || !(t & 1)) return false;
+  s.dr[6] |= kDr6Bt;
+  return true;
+}
 
 bool pushes_error_code(uint8_t vector) {
   return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
@@ -205,7 +219,12 @@ void log_event(const CpuState& s, uint8_t vector, EventKind kind, uint32_t error
 
 uint64_t finish_helper(GuestEnv& env, const Status& st, uint16_t tr_before) {
   CpuState& s = *env.state;
-  if (st.ok()) return s.eip;
+  if (st.ok()) {
+    if (!task_switch_trap(env, tr_before) || deliver_event(env, kVecDB, EventKind::Exception, 0))
+      return s.eip;
+    env.raise(kVecDB);
+    return 0;
+  }
   const Fault& f = st.fault();
   if (s.tr.selector != tr_before) {
     if (f.vector == kVecPF) s.cr[2] = f.addr;
@@ -224,10 +243,22 @@ Status deliver_once(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t erro
 
 bool deliver_event(GuestEnv& env, uint8_t vector, EventKind kind, uint32_t error_code) {
   CpuState& s = *env.state;
-  // At most three rounds can matter: the event, a second fault (or #DF), #DF.
+  // An interrupt taken before a null FS/GS retry ran: the handler's code
+  // keeps its usual block keys (the instruction retries after IRET).
+  s.null_seg_retry = 0;
+  uint16_t tr_before = s.tr.selector;
+  // At most three rounds can matter: the event, a second fault (or #DF),
+  // #DF; or the event through a task gate and the T bit's #DB.
   for (int round = 0; round < 4; ++round) {
     const Status st = deliver_once(env, vector, kind, error_code, s.eip);
-    if (st) return true;
+    if (st) {
+      if (!task_switch_trap(env, tr_before)) return true;
+      tr_before = s.tr.selector;
+      vector = kVecDB;
+      kind = EventKind::Exception;
+      error_code = 0;
+      continue;
+    }
     const Fault& f = st.fault();
     if (f.vector == kVecPF) s.cr[2] = f.addr;
     if (kind == EventKind::Exception && vector == kVecDF) return false;

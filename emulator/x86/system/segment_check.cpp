@@ -48,6 +48,7 @@ namespace {
 
 uint64_t seg_check(ir::GuestEnv& env, uint64_t offset, uint64_t arg, uint64_t, uint64_t) {
   const uint32_t a = static_cast<uint32_t>(arg);
+  env.state->null_seg_retry = 0;
   const Status st = check_segment_access(*env.state, a & 0xff, static_cast<uint32_t>(offset),
                                          (a >> 8) & 0xff, (a >> 16) & 1);
   if (!st) env.raise(st.fault().vector, st.fault().error_code);
@@ -63,15 +64,17 @@ uint64_t code_limit(ir::GuestEnv& env, uint64_t last, uint64_t, uint64_t, uint64
 
 uint32_t segment_check_mode(const CpuState& s) {
   const bool pm = protected_mode(s);
-  // A null FS/GS below CPL 3 does not count: Linux's kernel never uses GS,
+  // A null GS below CPL 3 does not count: Linux's kernel never uses GS,
   // which holds the current task's TLS selector or 0 (kernel threads), and
-  // a key bit for it would translate all kernel code twice. (Its use is
-  // not caught there; at CPL 3 it is.)
+  // a key bit for it would translate all kernel code twice. The translator
+  // tests GS accesses there inline instead (Translator::check_null_gs) and
+  // sets null_seg_retry when GS is null: then it counts. (A null FS does:
+  // Linux's kernel runs with its per-CPU FS but for a few instructions of
+  // its entry and exit code.)
   uint32_t ignored = 0;
-  if (pm && (s.seg[kCs].selector & 3) != 3) {
-    if ((s.seg[kFs].selector & 0xfffc) == 0) ignored |= 1u << (kModeSegCheckShift + kFs);
-    if ((s.seg[kGs].selector & 0xfffc) == 0) ignored |= 1u << (kModeSegCheckShift + kGs);
-  }
+  if (pm && (s.seg[kCs].selector & 3) != 3 && !s.null_seg_retry &&
+      (s.seg[kGs].selector & 0xfffc) == 0)
+    ignored = 1u << (kModeSegCheckShift + kGs);
   // Every block lookup computes this: protected mode with 4 GiB limits
   // (Linux) needs only the type bits, without branches.
   uint32_t limits = 0xffffffffu;
