@@ -331,6 +331,9 @@ constexpr uint8_t k_tf_mov_ss[] = {0x9c, 0x81, 0x0c, 0x24, 0x00, 0x01, 0x00, 0x0
 constexpr uint8_t k_dr0_breakpoint[] = {0xb8, 0x1c, 0x10, 0x00, 0x00, 0x0f, 0x23, 0xc0, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0x23, 0xf8, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0xbb, 0x02, 0x00, 0x00, 0x00, 0xf4};
 // mov %dr0,%eax; hlt
 constexpr uint8_t k_read_dr0[] = {0x0f, 0x21, 0xc0, 0xf4};
+// 1000 pushf; orl $0x100,(%esp); 1008 popf; 1009 cli; 100a sti; 100b nop;
+// 100c pushf; 100d andl $~0x100,(%esp); 1014 popf; 1015 hlt
+constexpr uint8_t k_tf_sti[] = {0x9c, 0x81, 0x0c, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9d, 0xfa, 0xfb, 0x90, 0x9c, 0x81, 0x24, 0x24, 0xff, 0xfe, 0xff, 0xff, 0x9d, 0xf4};
 // clang-format on
 
 void setup_debug(SystemMachine& m) {
@@ -348,6 +351,18 @@ std::vector<uint32_t> db_log(SystemMachine& m) {
   for (uint32_t i = 0; i < m.load32(0x7000) && i < 32; ++i)
     eips.push_back(m.load32(0x7004 + 4 * i));
   return eips;
+}
+
+// STI's shadow holds maskable interrupts only; MOV SS's also holds debug
+// traps (SDM vol. 3, 6.8.3; vol. 2, STI). Debian 12's QEMU takes no
+// single-step trap after such an STI (fixed in QEMU 10.0.1: "target/i386:
+// do not block singlestep for STI").
+TEST_P(X86SystemEvents, TrapFlagTrapsAfterStiDespiteItsInterruptShadow) {
+  SystemMachine m(GetParam());
+  setup_debug(m);
+  m.put(0x1000, k_tf_sti);
+  ASSERT_EQ(m.run(), Stop::Halt);
+  EXPECT_EQ(db_log(m), (std::vector<uint32_t>{0x100a, 0x100b, 0x100c, 0x100d, 0x1014, 0x1015}));
 }
 
 TEST_P(X86SystemEvents, TrapFlagStepsEachInstructionFromTheOneAfterPopf) {
