@@ -329,8 +329,8 @@ void Process::handle_syscall() {
       fprintf(stderr, "%d %s(0x%x, 0x%x, 0x%x, 0x%x, 0x%x, 0x%x)", getpid(),
               std::string(info->name).c_str(), args[0], args[1], args[2], args[3], args[4],
               args[5]);
-    auto call = [&] {
-      if (m_multithreaded && may_block(nr)) {
+    auto call = [&](bool may_release) {
+      if (may_release && m_multithreaded && may_block(nr)) {
         GuestThread& t = current();
         unlock(t);
         result = info->handler(*this, args);
@@ -339,14 +339,17 @@ void Process::handle_syscall() {
         result = info->handler(*this, args);
       }
     };
-    call();
+    call(true);
     // The host kernel wrote into a page write-protected because it holds
     // code (read(2) into a buffer next to code): it returns EFAULT where a
     // CPU store would fault. Unprotect every such page and try again (the
-    // kernel does nothing before it fails to copy the data out).
+    // kernel does nothing before it fails to copy the data out). Without
+    // releasing the lock this time: another thread could translate code
+    // from that page and protect it again meanwhile. (The data that made
+    // the kernel copy out is still there, so the call does not block.)
     if (result == err(EFAULT) && m_space.locked_pages()) {
       m_space.unlock_all([this](uint32_t page_addr) { invalidate(page_addr, GuestSpace::kPage); });
-      call();
+      call(false);
     }
     if (log(LogItem::Strace)) {
       if (is_error(result))

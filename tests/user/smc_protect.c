@@ -9,8 +9,11 @@
  *   4. a fork child rewriting the code it inherited;
  *   5. pages the guest itself made read-only still raise SIGSEGV at the
  *      faulting instruction with the right si_addr, also after they held
- *      code, and become writable code pages again after mprotect. */
+ *      code, and become writable code pages again after mprotect;
+ *   6. two threads rewriting and calling code in one shared page while a
+ *      third reads code into it from a pipe. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -108,6 +111,54 @@ static void expect_segv(const char* what, uint8_t* page, uint32_t off) {
          g_eip == (uintptr_t)faulting_store ? "the store" : "WRONG");
 }
 
+/* 6. Each thread owns 64 bytes of one page: rewrite, call, 300 times. */
+static uint8_t* g_shared;
+static int g_pipe[2];
+
+static void* rewrite_thread(void* arg) {
+  const uint32_t k = (uint32_t)(uintptr_t)arg;
+  uint8_t* mine = g_shared + 64 * k;
+  uint32_t acc = 0;
+  for (uint32_t i = 0; i < 300; i++) {
+    emit_mov_eax_ret(mine, k * 100000 + i);
+    acc = acc * 31 + ((fn0)mine)();
+  }
+  return (void*)(uintptr_t)acc;
+}
+
+static void* read_thread(void* arg) {
+  (void)arg;
+  uint8_t* mine = g_shared + 512;
+  uint32_t acc = 0;
+  for (uint32_t i = 0; i < 50; i++) {
+    emit_mov_eax_ret(mine, 0);
+    acc += ((fn0)mine)();
+    if (read(g_pipe[0], mine, 6) != 6) return NULL;
+    acc = acc * 31 + ((fn0)mine)();
+  }
+  return (void*)(uintptr_t)acc;
+}
+
+static void threads_case(void) {
+  g_shared =
+      mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (g_shared == MAP_FAILED || pipe(g_pipe) != 0) return;
+  for (uint32_t i = 0; i < 50; i++) {
+    uint8_t c[6];
+    emit_mov_eax_ret(c, 0x1000 + i);
+    if (write(g_pipe[1], c, sizeof c) != (ssize_t)sizeof c) return;
+  }
+  pthread_t t[3];
+  pthread_create(&t[0], NULL, rewrite_thread, (void*)1);
+  pthread_create(&t[1], NULL, rewrite_thread, (void*)2);
+  pthread_create(&t[2], NULL, read_thread, NULL);
+  for (int k = 0; k < 3; k++) {
+    void* r;
+    pthread_join(t[k], &r);
+    printf("thread %d: %08x\n", k, (unsigned)(uintptr_t)r);
+  }
+}
+
 int main(void) {
   uint8_t* buf =
       mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -185,5 +236,8 @@ int main(void) {
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
   emit_mov_eax_ret(again, 0x77);
   printf("remapped page: %#x\n", ((fn0)again)());
+
+  /* 6. */
+  threads_case();
   return 0;
 }
