@@ -592,6 +592,37 @@ d6:
  ljmp $0x10,$0
 d_done:
 
+# G: a CR3 load flushes non-global translations, clearing CR4.PGE global
+# ones too (whether a global one survives the CR3 load is not checked:
+# the TLB may drop it any time).
+ LINE 'G'
+ movl $0x11111111,0xc06000
+ movl $0x22222222,0xc08000
+ movl $0x33333333,0xc07000
+ movl $0x44444444,0xc09000
+ movl $0x00c06103,PT+24       # global
+ movl $0x00c07003,PT+28
+ mov %cr4,%eax
+ or $0x80,%eax
+ mov %eax,%cr4
+ mov %cr0,%eax
+ or $0x80000000,%eax
+ mov %eax,%cr0
+ HEX 0xc06000
+ HEX 0xc07000
+ movl $0x00c08103,PT+24
+ movl $0x00c09003,PT+28
+ mov %cr3,%eax
+ mov %eax,%cr3
+ HEX 0xc07000
+ mov %cr4,%eax
+ and $~0x80,%eax
+ mov %eax,%cr4
+ HEX 0xc06000
+ mov %cr0,%eax
+ and $0x7fffffff,%eax
+ mov %eax,%cr0
+
  LINE 'E'
  mov $'\n',%al
  call putc
