@@ -1,7 +1,10 @@
 #include "emulator/mmu/phys_memory.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace dynemu::mmu {
 
@@ -42,10 +45,25 @@ struct PhysMemory::Region {
   uint64_t end() const { return uint64_t{base} + size; }
 };
 
+PhysMemory::HostRam::HostRam(uint32_t bytes) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t len = std::max<size_t>(bytes, 1);
+  mapped = len + kHuge;
+  void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  base = static_cast<uint8_t*>(p);
+  const uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
+  data = reinterpret_cast<uint8_t*>(aligned);
+  // Advice only: without THP (or with it off) the pages stay 4 KiB.
+  madvise(data, (len + kHuge - 1) & ~(kHuge - 1), MADV_HUGEPAGE);
+}
+
+PhysMemory::HostRam::~HostRam() {
+  munmap(base, mapped);
+}
+
 PhysMemory::PhysMemory(uint32_t ram_bytes)
-    : m_ram(new uint8_t[std::max<uint32_t>(ram_bytes, 1)]()),
-      m_ram_size(ram_bytes),
-      m_chunks((1u << (32 - kPageBits)) / kChunkPages) {
+    : m_ram(ram_bytes), m_ram_size(ram_bytes), m_chunks((1u << (32 - kPageBits)) / kChunkPages) {
   if (ram_bytes) rebuild(0, ram_bytes);
 }
 
@@ -70,7 +88,7 @@ void PhysMemory::rebuild(uint32_t base, uint32_t size) {
     const auto index = static_cast<uint32_t>(p);
     const uint64_t addr = p << kPageBits;
     PhysPage pg;
-    uint8_t* ram_here = index < ram_pages ? m_ram.get() + addr : nullptr;
+    uint8_t* ram_here = index < ram_pages ? m_ram.data + addr : nullptr;
     pg.read = pg.write = ram_here;
     const bool in_shadow = addr >= kShadowBase && addr < kShadowEnd;
     // The PAM range decodes to the PCI side (whatever is mapped) unless shadowed.

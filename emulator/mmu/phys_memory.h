@@ -41,7 +41,7 @@ class PhysMemory {
   PhysMemory(const PhysMemory&) = delete;
   PhysMemory& operator=(const PhysMemory&) = delete;
 
-  uint8_t* ram() { return m_ram.get(); }
+  uint8_t* ram() { return m_ram.data; }
   uint32_t ram_size() const { return m_ram_size; }
 
   // Read-only memory at [base, base+size): writes are ignored. The bytes are copied.
@@ -78,7 +78,19 @@ class PhysMemory {
   PhysPage& slot(uint32_t page_index);
 
   static constexpr unsigned kChunkPages = 1024;  // 4 MiB of address space per chunk
-  std::unique_ptr<uint8_t[]> m_ram;
+  // Guest RAM: an anonymous mapping (zero pages until touched) aligned to
+  // 2 MiB and backed by transparent huge pages where the host allows it:
+  // the guest's kernel data, page tables and stacks then cost the host
+  // far fewer TLB misses (an idle guest's timer tick touches them cold).
+  struct HostRam {
+    uint8_t* data = nullptr;
+    size_t mapped = 0;  // bytes of the whole mapping (alignment slack included)
+    uint8_t* base = nullptr;
+    explicit HostRam(uint32_t bytes);
+    ~HostRam();
+    HostRam(const HostRam&) = delete;
+    HostRam& operator=(const HostRam&) = delete;
+  } m_ram;
   uint32_t m_ram_size = 0;
   std::vector<std::unique_ptr<PhysPage[]>> m_chunks;  // 1024 chunks, null: nothing mapped
   std::vector<std::unique_ptr<Region>> m_regions;     // in map order
