@@ -93,8 +93,10 @@ Value Translator::linear(unsigned seg, Value offset, unsigned bytes, bool write)
 // is flat or null. Tell them apart inline (the S bit of the cache is clear
 // only for a null selector): if null, note it and leave the block for this
 // instruction again, whose new key asks for full GS checks, so that
-// seg_check raises the #GP(0). Blocks whose exits get debug or CS-limit
-// checks added call seg_check directly instead.
+// seg_check raises the #GP(0). The state write also tells exec that the
+// block may change its key (exec/block_cache.cpp, block_keeps_mode), so
+// its exits look the key up again rather than chain back into it. Blocks
+// whose exits get debug or CS-limit checks added call seg_check directly.
 void Translator::check_null_gs(Value offset, unsigned bytes, bool write) {
   if (m_req.mode & (kModeSingleStep | kModeBreakpoints | kModeDataBreakpoints | kModeCodeLimit)) {
     m_b.call(kSegCheckHelper, {offset, m_b.imm32(seg_check_arg(kGs, bytes, write))});
