@@ -104,20 +104,27 @@ void emit_GetCcSrc2(Emitter& e, const ir::Inst& i) {
 }
 
 // x86::read_eflags: inline for the common lazy states, else a C call.
+// The host flags are read with LAHF (SF ZF AF PF CF in AH) and SETO, not
+// PUSHF: PUSHFQ/POP costs a third of matmul's hot loop (IMUL carries the
+// old EFLAGS) on this host.
 void emit_Eflags(Emitter& e, const ir::Inst& i) {
   e.x87_settle();
   Xbyak::Label slow, logic, done, join;
   host_flags(e, slow, logic, done);
   e.L(done);
-  e.pushfq();
-  e.pop(rax);
-  e.and_(eax, x86::kArithFlags);
+  e.lahf();
+  e.seto(al);
+  e.movzx(ecx, al);
+  e.shl(ecx, 11);  // OF
+  e.movzx(eax, ah);
+  e.and_(eax, x86::kArithFlags & 0xff);
+  e.or_(eax, ecx);
   Xbyak::Label merge;
   e.jmp(merge);
-  e.L(logic);
-  e.pushfq();
-  e.pop(rax);
-  e.and_(eax, x86::kArithFlags & ~x86::kAF);
+  e.L(logic);  // OF = CF = 0 after TEST; AF is 0 in the guest's Logic
+  e.lahf();
+  e.movzx(eax, ah);
+  e.and_(eax, x86::kArithFlags & ~x86::kAF & 0xff);
   e.L(merge);
   e.mov(ecx, dword[rbx + offsetof(x86::CpuState, eflags)]);
   e.and_(ecx, ~x86::kArithFlags);

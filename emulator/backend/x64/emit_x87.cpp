@@ -144,8 +144,9 @@ void Emitter::x87_emit_inline(const ir::Inst& i) {
     }
     if (form.has(x86::fpu::kX87Eflags)) {
       // x86::write_eflags of the new flags: only ZF, PF, CF can be set.
-      pushfq();
-      pop(rax);
+      // (LAHF: ZF PF CF are in AH; PUSHFQ would be several times slower.)
+      lahf();
+      movzx(eax, ah);
       and_(eax, 0x45);
       mov(dword[rbx + kCcSrc], eax);
       mov(dword[rbx + kCcOp], static_cast<uint32_t>(x86::CcOp::Eflags));
