@@ -34,6 +34,8 @@ constexpr uint64_t pure_op(uint64_t a, uint64_t b, uint64_t c, uint64_t imm) {
     return (a32 & ~mask) | ((b32 << lsb) & mask);
   } else if constexpr (kOp == Add)
     return uint32_t(a32 + b32);
+  else if constexpr (kOp == Lea)
+    return uint32_t(a32 + (b32 << (imm & 3)) + static_cast<uint32_t>(imm >> 32));
   else if constexpr (kOp == Sub)
     return uint32_t(a32 - b32);
   else if constexpr (kOp == And)

@@ -124,7 +124,15 @@ void store_result(ir::Builder& b, ir::Value r) {
   }
 }
 
-std::vector<uint64_t> imms_for(const ir::OpInfo& info, std::mt19937& rng) {
+std::vector<uint64_t> imms_for(Opcode op, const ir::OpInfo& info, std::mt19937& rng) {
+  if (op == Opcode::Lea) {  // scale | disp << 32
+    std::vector<uint64_t> v;
+    for (uint64_t s = 0; s < 4; ++s)
+      for (uint64_t d : {uint64_t{0}, uint64_t{1}, uint64_t{0x7fffffff}, uint64_t{0x80000000},
+                         uint64_t{0xfffffbe8}, uint64_t{rng()}})
+        v.push_back(s | d << 32);
+    return v;
+  }
   if (info.imm == ir::ImmKind::ImmBitField) {
     std::vector<uint64_t> v = {0 | 8 << 8,  8 | 8 << 8,  0 | 16 << 8,
                                0 | 32 << 8, 31 | 1 << 8, 16 | 16 << 8};
@@ -142,7 +150,7 @@ TEST_F(BackendOps, PureOpsMatchInterpreter) {
     const auto op = static_cast<Opcode>(o);
     const ir::OpInfo& info = ir::op_info(op);
     if (!ir::is_pure(op) || op == Opcode::Const32 || op == Opcode::Const64) continue;
-    for (uint64_t imm : imms_for(info, m_rng)) {
+    for (uint64_t imm : imms_for(op, info, m_rng)) {
       // Register operands, then the same op on constant operands.
       ir::Block block;
       ir::Builder b(block);

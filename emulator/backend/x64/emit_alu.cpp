@@ -70,6 +70,18 @@ void unary32(Emitter& e, const ir::Inst& i, F op) {
   e.store32(i.dst, eax);
 }
 
+// dst = op(a) in dst's own register when it has one (mov dst, a; op dst).
+template <typename F>
+void unary_direct(Emitter& e, const ir::Inst& i, F op) {
+  if (!e.in_reg(i.dst)) {
+    unary32(e, i, [&] { op(eax); });
+    return;
+  }
+  const Reg32 d = e.reg32(i.dst);
+  e.load32(d, i.args[0]);
+  op(d);
+}
+
 // dst = (a cmp b) ? 1 : 0, with the setcc chosen by `set`.
 template <typename F>
 void compare32(Emitter& e, const ir::Inst& i, F set) {
@@ -96,9 +108,25 @@ void emit_Const64(Emitter&, const ir::Inst&) {}
 void emit_Extract(Emitter& e, const ir::Inst& i) {
   const unsigned lsb = i.imm & 0xff;
   const uint32_t mask = field_mask(i.imm);
-  unary32(e, i, [&] {
-    if (lsb) e.shr(eax, lsb);
-    if (mask != ~0u) e.and_(eax, mask);
+  if (mask == 0xff || mask == 0xffff) {  // movzx straight from a's register
+    Reg32 d = e.in_reg(i.dst) ? e.reg32(i.dst) : eax;
+    Reg32 a = d;
+    if (lsb == 0 && e.in_reg(i.args[0])) {
+      a = e.reg32(i.args[0]);
+    } else {
+      e.load32(d, i.args[0]);
+      if (lsb) e.shr(d, lsb);
+    }
+    if (mask == 0xff)
+      e.movzx(d, a.cvt8());
+    else
+      e.movzx(d, a.cvt16());
+    if (d.getIdx() == eax.getIdx()) e.store32(i.dst, eax);
+    return;
+  }
+  unary_direct(e, i, [&](const Reg32& d) {
+    if (lsb) e.shr(d, lsb);
+    if (mask != ~0u) e.and_(d, mask);
   });
 }
 void emit_Deposit(Emitter& e, const ir::Inst& i) {
@@ -175,6 +203,44 @@ void emit_Mul(Emitter& e, const ir::Inst& i) {
     return;
   binary32(e, i, [&] { e.imul(eax, ecx); });
 }
+// a + (b << s) + disp in one LEA (32-bit destination: the sum mod 2^32,
+// whatever the upper halves of the 64-bit address registers hold).
+// Constant operands fold into the displacement.
+void emit_Lea(Emitter& e, const ir::Inst& i) {
+  const unsigned shift = i.imm & 3;
+  uint32_t disp = static_cast<uint32_t>(i.imm >> 32);
+  const ir::Value a = i.args[0], b = i.args[1];
+  bool has_base = false, has_index = false;
+  Xbyak::Reg64 base = rax, index = rcx;
+  if (e.is_const(a)) {
+    disp += static_cast<uint32_t>(e.m_const[a.id]);
+  } else {
+    has_base = true;
+    if (e.in_reg(a))
+      base = e.reg64(a);
+    else
+      e.load32(eax, a);
+  }
+  if (e.is_const(b)) {
+    disp += static_cast<uint32_t>(e.m_const[b.id]) << shift;
+  } else {
+    has_index = true;
+    if (e.in_reg(b))
+      index = e.reg64(b);
+    else
+      e.load32(ecx, b);
+  }
+  const Reg32 d = e.in_reg(i.dst) ? e.reg32(i.dst) : eax;
+  // (sign-extended: a 64-bit displacement must fit in 32 bits signed)
+  Xbyak::RegExp ex(static_cast<size_t>(static_cast<int64_t>(static_cast<int32_t>(disp))));
+  if (has_base) ex = ex + base;
+  if (has_index) ex = ex + index * (1 << shift);
+  if (!has_base && !has_index)
+    e.mov(d, disp);
+  else
+    e.lea(d, e.ptr[ex]);
+  if (d.getIdx() == eax.getIdx()) e.store32(i.dst, eax);
+}
 void emit_MulHiU(Emitter& e, const ir::Inst& i) {
   binary32(e, i, [&] {
     e.mul(ecx);
@@ -188,25 +254,25 @@ void emit_MulHiS(Emitter& e, const ir::Inst& i) {
   });
 }
 void emit_Neg(Emitter& e, const ir::Inst& i) {
-  unary32(e, i, [&] { e.neg(eax); });
+  unary_direct(e, i, [&](const Reg32& d) { e.neg(d); });
 }
 void emit_Not(Emitter& e, const ir::Inst& i) {
-  unary32(e, i, [&] { e.not_(eax); });
+  unary_direct(e, i, [&](const Reg32& d) { e.not_(d); });
 }
 void emit_Zext8(Emitter& e, const ir::Inst& i) {
-  unary32(e, i, [&] { e.movzx(eax, al); });
+  unary_direct(e, i, [&](const Reg32& d) { e.movzx(d, d.cvt8()); });
 }
 void emit_Zext16(Emitter& e, const ir::Inst& i) {
-  unary32(e, i, [&] { e.movzx(eax, ax); });
+  unary_direct(e, i, [&](const Reg32& d) { e.movzx(d, d.cvt16()); });
 }
 void emit_Sext8(Emitter& e, const ir::Inst& i) {
-  unary32(e, i, [&] { e.movsx(eax, al); });
+  unary_direct(e, i, [&](const Reg32& d) { e.movsx(d, d.cvt8()); });
 }
 void emit_Sext16(Emitter& e, const ir::Inst& i) {
-  unary32(e, i, [&] { e.movsx(eax, ax); });
+  unary_direct(e, i, [&](const Reg32& d) { e.movsx(d, d.cvt16()); });
 }
 void emit_Bswap(Emitter& e, const ir::Inst& i) {
-  unary32(e, i, [&] { e.bswap(eax); });
+  unary_direct(e, i, [&](const Reg32& d) { e.bswap(d); });
 }
 // BSF/BSR set ZF for a zero input (destination then undefined): pick 32.
 void emit_Ctz(Emitter& e, const ir::Inst& i) {

@@ -1,6 +1,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "emulator/ir/helper.h"
 #include "emulator/ir/opt/optimize.h"
 #include "emulator/x86/cpu_state.h"
 
@@ -19,7 +20,9 @@ uint16_t effects_of(const Inst& inst) {
 // that wrote guest memory? Such a store may invalidate the running block,
 // which then stops exactly there (the interpreter checks at every
 // insn_start; the flag can only have become set by the instruction just
-// before): the guest state is observed at these points.
+// before): the guest state is observed at these points. Not after a store
+// marked kMemHostProtected (user mode: a store into a code page faults
+// before writing, and leaves at that instruction with exact state).
 std::vector<bool> stop_points(const Block& block) {
   std::vector<bool> r(block.insts.size());
   bool stored = false;
@@ -28,7 +31,9 @@ std::vector<bool> stop_points(const Block& block) {
       r[i] = stored;
       stored = false;
     }
-    stored |= (effects_of(block.insts[i]) & kWritesMem) != 0;
+    const Inst& inst = block.insts[i];
+    stored |= (effects_of(inst) & kWritesMem) != 0 &&
+              (inst.op == Opcode::Call || !(inst.aux & kMemHostProtected));
   }
   return r;
 }
@@ -129,6 +134,7 @@ void prune_insn_starts(Block& block) {
 
 void optimize(Block& block) {
   forward_state(block);
+  fuse_addresses(block);
   remove_dead_code(block);
   prune_insn_starts(block);
 }

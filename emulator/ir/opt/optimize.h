@@ -17,6 +17,11 @@ void optimize(Block& block);
 // branch fusion); pure ops on constants fold (ir::eval_pure).
 void forward_state(Block& block);
 
+// Address arithmetic: add(x, shl(y, 1..3)), and adds of a constant to
+// such a sum or to a sum of two temps, become one lea(x, y, scale, disp).
+// The adds and shifts left unused go with dead code.
+void fuse_addresses(Block& block);
+
 // Backward pass: drops set_gpr / set_cc overwritten before anything could
 // observe them, and value-producing ops without effects whose result is
 // unused.
