@@ -77,10 +77,12 @@ struct CachedBlock {
   // epoch: the block could not be compiled and runs on the interpreter.
   backend::x64::BlockFn jit_code = nullptr;
   uint64_t jit_epoch = 0;
-  // Host chaining: where a chained jump enters the code, and per direct
-  // exit the body of the linked successor (0: return to the loop).
+  // Host chaining: where a chained jump enters the code, per direct exit
+  // the body of the linked successor (0: its jump leaves to the loop), and
+  // the patched jumps of the direct exits (backend::x64::Jit::Chained).
   const void* jit_body = nullptr;
   std::unique_ptr<uint64_t[]> jit_chain;
+  std::vector<std::pair<uint32_t, uint8_t*>> jit_exits;
   // Engine::Compare: the block with its stores logged (see compare.h).
   backend::x64::BlockFn compare_code = nullptr;
   uint64_t compare_epoch = 0;
@@ -130,24 +132,37 @@ class BlockCache {
   // The JIT compiling for this cache (Engine::Jit and Compare; created by
   // the first such Cpu). Shared like the cache: its users run one at a time.
   std::unique_ptr<backend::x64::Jit> jit;
-  // Host chaining: every linked chain slot, and the cache and JIT epochs
-  // they were linked in; any change unlinks them all (unlink_jit_chains).
-  std::vector<uint64_t*> jit_links;
+  // Host chaining: every linked exit (its block's chain slot and patched
+  // jump), and the cache and JIT epochs they were linked in; any change
+  // unlinks them all (unlink_jit_chains): the jumps go back to their stubs
+  // (one batch of code writes), unless the code was flushed (then the
+  // sites may hold new code and are left alone).
+  struct JitLink {
+    uint64_t* slot;
+    uint8_t* site;
+  };
+  std::vector<JitLink> jit_links;
   uint64_t jit_links_epoch = 0, jit_links_jit_epoch = 0;
   // System mode: links whose target depends on the page mapping (see
   // Cpu::Impl::link_jit_chain), unlinked alone on TLB flushes.
-  std::vector<uint64_t*> jit_cross_links;
-  void unlink_cross_page_chains() {
-    for (uint64_t* slot : jit_cross_links) *slot = 0;
-    jit_cross_links.clear();
+  std::vector<JitLink> jit_cross_links;
+  // Links direct exit `slot` of `from` (compiled in the current epoch) to
+  // the body `to`: its patched jumps go there from now on.
+  void link_jit_exit(CachedBlock* from, uint32_t slot, const void* to, bool cross) {
+    from->jit_chain[slot] = reinterpret_cast<uint64_t>(to);
+    for (auto [k, site] : from->jit_exits) {
+      if (k != slot) continue;
+      jit->patch_exit(site, to);
+      (cross ? jit_cross_links : jit_links).push_back({&from->jit_chain[slot], site});
+    }
   }
+  void unlink_cross_page_chains() { unlink(jit_cross_links); }
   void unlink_jit_chains() {
     // Host code of an older JIT epoch is gone: no indirect exit may enter it.
     if (jit && jit_links_jit_epoch != jit->epoch())
       for (JumpSlot& slot : m_jump_cache) slot.jit_body = nullptr;
     unlink_cross_page_chains();
-    for (uint64_t* slot : jit_links) *slot = 0;
-    jit_links.clear();
+    unlink(jit_links);
     jit_links_epoch = m_epoch;
     jit_links_jit_epoch = jit ? jit->epoch() : 0;
   }
@@ -202,6 +217,17 @@ class BlockCache {
   void remove(CachedBlock* block);
   template <typename F>
   void for_each_page(const CachedBlock& b, F f);
+  void unlink(std::vector<JitLink>& links) {
+    if (links.empty()) return;
+    const bool code_live = jit && jit_links_jit_epoch == jit->epoch();
+    if (code_live) jit->begin_patches();
+    for (const JitLink& link : links) {
+      *link.slot = 0;
+      if (code_live) jit->patch_exit(link.site, nullptr);
+    }
+    if (code_live) jit->end_patches();
+    links.clear();
+  }
   void set_code_page(uint32_t page) {
     m_code_pages[page >> 6] |= uint64_t{1} << (page & 63);
     if (on_code_page) on_code_page(page);

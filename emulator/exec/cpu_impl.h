@@ -69,6 +69,9 @@ struct Cpu::Impl {
       cache.jit = std::make_unique<backend::x64::Jit>(
           config.jit_cache_bytes, c.phys ? backend::x64::CodeCache::Views::Aliased
                                          : backend::x64::CodeCache::Views::Single);
+    // Lazy EIP: the host fault handler finds the faulting instruction.
+    trap.jit = cache.jit.get();
+    trap.state = &state;
   }
 
   // Runs one block on the configured engine.
@@ -78,6 +81,7 @@ struct Cpu::Impl {
       case Engine::Jit: {
         temps[0] = reinterpret_cast<uint64_t>(block);  // the running block (chains update it)
         temps[1] = kChainBudget;
+        trap.running_tag = temps.data();
         if (const backend::x64::BlockFn fn = jit_code(block)) {
           // A compile may have flushed the code memory: drop stale links.
           if (cache.jit_links_stale()) cache.unlink_jit_chains();
@@ -104,10 +108,8 @@ struct Cpu::Impl {
     if (!from->keeps_mode || !jit_code(to)) return;
     if (cache.jit_links_stale()) cache.unlink_jit_chains();
     if (from->jit_epoch != cache.jit->epoch() || !from->jit_code || !to->jit_body) return;
-    uint64_t& link = from->jit_chain[slot];
-    if (link) return;
-    link = reinterpret_cast<uint64_t>(to->jit_body);
-    (cross ? cache.jit_cross_links : cache.jit_links).push_back(&link);
+    if (from->jit_chain[slot]) return;
+    cache.link_jit_exit(from, slot, to->jit_body, cross);
     ++stats.jit_links;
   }
 
@@ -127,8 +129,8 @@ struct Cpu::Impl {
       backend::x64::IndirectLookup indirect;
       if (block->keeps_mode) indirect = cache.indirect_lookup(block->key.cs_base, block->key.mode);
       const uint64_t bytes_before = jit.stats().host_bytes;
-      const auto c = jit.compile_chained(block->ir, block->jit_chain.get(),
-                                         reinterpret_cast<uint64_t>(block), indirect);
+      auto c = jit.compile_chained(block->ir, reinterpret_cast<uint64_t>(block), indirect);
+      block->jit_exits = std::move(c.exits);
       block->jit_code = c.fn;
       if (perf_map.enabled() && c.fn)
         perf_map.add(reinterpret_cast<const void*>(c.fn), jit.stats().host_bytes - bytes_before,

@@ -8,6 +8,7 @@
 
 #include "emulator/backend/x64/jit.h"
 #include "emulator/exec/cpu.h"
+#include "emulator/x86/cpu_state.h"
 
 namespace dynemu::exec {
 
@@ -54,6 +55,12 @@ CodeWrite code_write_fault(HostFaultTrap* trap, const siginfo_t* info, const uco
 
 void on_host_fault(int sig, siginfo_t* info, void* context) {
   HostFaultTrap* trap = t_trap;
+  // First, before any branch below reads CpuState: a fault inside compiled
+  // code gets the exact EIP of its guest instruction (lazy EIP).
+  if (trap && trap->armed != HostFaultTrap::kOff)
+    recover_guest_state(*trap,
+                        static_cast<uintptr_t>(
+                            static_cast<const ucontext_t*>(context)->uc_mcontext.gregs[REG_RIP]));
   const CodeWrite code_write =
       sig == SIGSEGV ? code_write_fault(trap, info, static_cast<const ucontext_t*>(context))
                      : CodeWrite::kNo;
@@ -110,6 +117,16 @@ struct AltStack {
 };
 
 }  // namespace
+
+bool recover_guest_state(HostFaultTrap& trap, uintptr_t host_pc) {
+  if (!trap.jit || !trap.state) return false;
+  uint32_t eip = 0;
+  uint64_t tag = 0;
+  if (!trap.jit->guest_eip_at(host_pc, eip, tag)) return false;
+  trap.state->eip = eip;
+  if (trap.running_tag && tag) *trap.running_tag = tag;
+  return true;
+}
 
 HostFaultTrap*& current_trap() {
   return t_trap;

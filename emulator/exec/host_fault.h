@@ -6,6 +6,13 @@
 
 #include "emulator/ir/helper.h"
 
+namespace dynemu::backend::x64 {
+class Jit;
+}
+namespace dynemu::x86 {
+struct CpuState;
+}
+
 namespace dynemu::exec {
 
 // How a host fault on a guest memory access finds its way back to the CPU
@@ -18,6 +25,12 @@ struct HostFaultTrap {
   volatile sig_atomic_t armed = kOff;
   sigjmp_buf guest_jmp;  // back to Cpu::run(): the fault becomes a #PF exit
   sigjmp_buf fetch_jmp;  // back to a guarded code fetch: "not readable"
+
+  // Lazy EIP (recover_guest_state): the compiled code's JIT (null: none),
+  // the state it runs on and the running-block slot (temps[0]).
+  const backend::x64::Jit* jit = nullptr;
+  x86::CpuState* state = nullptr;
+  uint64_t* running_tag = nullptr;
 
   // Filled by the handler before it jumps.
   uint32_t fault_addr = 0;
@@ -56,6 +69,19 @@ void set_code_write_guard(const CodeWriteGuard& guard);
 // this is the one mutable global the OS forces on us. It is initial-exec
 // TLS in our static libraries, which is safe to read in a signal handler.
 HostFaultTrap*& current_trap();
+
+// Lazy EIP. Compiled code does not store EIP per guest instruction (only
+// at exits and before calls that may raise or read it), so inside a block
+// CpuState::eip is stale. For a host fault whose PC is in compiled code of
+// trap.jit this sets trap.state->eip to the guest instruction containing
+// that PC and *trap.running_tag to the block holding it: CpuState is then
+// exact (EIP of the faulting instruction, registers and flags as after the
+// previous one; register writes are write-through). Returns whether host_pc
+// was in compiled code. Async-signal-safe. The SIGSEGV/SIGBUS handler does
+// this FIRST for every fault while the trap is armed, before any branch of
+// it (SMC write, #PF) reads the state; a fault inside a C helper called by
+// compiled code leaves EIP as stored before the call.
+bool recover_guest_state(HostFaultTrap& trap, uintptr_t host_pc);
 
 // Gives the calling thread an alternate signal stack (once per thread).
 void ensure_alt_signal_stack();

@@ -115,6 +115,10 @@ struct GuestEnv {
   // Set when a store invalidated the running block: the engine leaves it
   // at the next instruction boundary so the new code runs.
   bool block_invalidated = false;
+  // Set (any thread, or a signal handler, through std::atomic_ref) when the
+  // CPU loop wants control back (exec::Cpu::request_exit, set_irq):
+  // compiled blocks test it on entry and leave (QEMU's exit_request).
+  uint8_t exit_request = 0;
 
   // Every store to guest memory (IR stores, and helpers after they store)
   // goes through this check.

@@ -58,6 +58,36 @@ const uint8_t* CodeCache::add(const uint8_t* code, size_t len) {
   return m_exec + start;
 }
 
+void CodeCache::patch32(uint8_t* at, uint32_t value) {
+  const size_t off = static_cast<size_t>(at - m_exec);
+  if (m_write) {
+    std::memcpy(m_write + off, &value, 4);
+    return;
+  }
+  if (m_patching && off + 4 <= m_writable) {
+    std::memcpy(at, &value, 4);
+    return;
+  }
+  uint8_t* first = m_exec + (off & ~(kPage - 1));
+  uint8_t* end = m_exec + ((off + 4 + kPage - 1) & ~(kPage - 1));
+  const auto span = static_cast<size_t>(end - first);
+  if (mprotect(first, span, PROT_READ | PROT_WRITE) != 0) return;
+  std::memcpy(at, &value, 4);
+  mprotect(first, span, PROT_READ | PROT_EXEC);
+}
+
+void CodeCache::begin_patches() {
+  if (m_patching++ || m_write || !m_exec) return;
+  m_writable = (m_used + kPage - 1) & ~(kPage - 1);
+  if (m_writable && mprotect(m_exec, m_writable, PROT_READ | PROT_WRITE) != 0) m_writable = 0;
+}
+
+void CodeCache::end_patches() {
+  if (--m_patching || m_write || !m_writable) return;
+  mprotect(m_exec, m_writable, PROT_READ | PROT_EXEC);
+  m_writable = 0;
+}
+
 void CodeCache::flush() {
   m_used = 0;
   ++m_epoch;

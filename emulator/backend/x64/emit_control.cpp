@@ -31,8 +31,11 @@ void raise(Emitter& e, uint32_t vector, uint32_t code, uint32_t addr) {
 
 }  // namespace
 
+// Lazy EIP: no store here (see Emitter::store_eip); the instruction's host
+// code starts here for Jit::guest_eip_at.
 void emit_InsnStart(Emitter& e, const ir::Inst& i) {
-  set_eip(e, i.imm);
+  e.m_cur_eip = static_cast<uint32_t>(i.imm);
+  e.m_pcs.push_back({static_cast<uint32_t>(e.getSize()), e.m_cur_eip});
   // A store of an earlier instruction rewrote this block: stop here. Only
   // a store sets the flag, so the first InsnStart after one checks it.
   if (e.m_store_unchecked) {
@@ -40,8 +43,9 @@ void emit_InsnStart(Emitter& e, const ir::Inst& i) {
     auto stop = std::make_shared<Xbyak::Label>();
     e.cmp(byte[r13 + kInvalidated], 0);
     e.jne(*stop, Emitter::T_NEAR);
-    e.m_cold.push_back([&e, stop, x87 = e.m_x87_resident] {
+    e.m_cold.push_back([&e, stop, x87 = e.m_x87_resident, eip = e.m_cur_eip] {
       e.L(*stop);
+      set_eip(e, eip);  // exec continues at this instruction
       const bool resident = e.m_x87_resident;
       e.m_x87_resident = x87;
       e.leave(encode_exit(ExitKind::Stopped));
@@ -102,13 +106,11 @@ void emit_ExitIf(Emitter& e, const ir::Inst& i) {
     e.test(eax, eax);
     e.jz(stay, Emitter::T_NEAR);
   }
-  set_eip(e, i.imm);
-  e.leave_direct(i.aux);
+  e.leave_direct(i.aux, static_cast<uint32_t>(i.imm));
   e.L(stay);
 }
 void emit_ExitJump(Emitter& e, const ir::Inst& i) {
-  set_eip(e, i.imm);
-  e.leave_direct(i.aux);
+  e.leave_direct(i.aux, static_cast<uint32_t>(i.imm));
 }
 void emit_ExitIndirect(Emitter& e, const ir::Inst& i) {
   e.load32(eax, i.args[0]);
@@ -116,6 +118,7 @@ void emit_ExitIndirect(Emitter& e, const ir::Inst& i) {
   e.leave_indirect();
 }
 void emit_RaiseFault(Emitter& e, const ir::Inst& i) {
+  e.store_eip(e.m_cur_eip);  // a fault: EIP of the instruction
   raise(e, i.aux, static_cast<uint32_t>(i.imm), static_cast<uint32_t>(i.imm >> 32));
   e.leave(encode_exit(ExitKind::Exception));
 }

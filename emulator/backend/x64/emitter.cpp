@@ -1,5 +1,8 @@
 #include "emulator/backend/x64/emitter.h"
 
+#include <algorithm>
+#include <memory>
+
 namespace dynemu::backend::x64 {
 
 using namespace Xbyak::util;
@@ -63,6 +66,12 @@ void Emitter::call_fn(const void* fn) {
   // it as it found it).
   const bool x87 = m_x87_resident;
   if (x87) x87_save_code();
+  // Lazy EIP: the callee may raise (EIP of this instruction) or read it;
+  // and it may write code (SMC: exec looks at the running block).
+  if (m_call_needs_eip) {
+    store_eip(m_cur_eip);
+    store_tag();
+  }
   m_ra.for_live_caller_saved(m_pos, m_cur_dst, [&](uint16_t t, unsigned p) {
     mov(qword[r14 + 8 * t], Xbyak::Reg64(RegAlloc::host_index(p)));
   });
@@ -77,6 +86,7 @@ void Emitter::call_fn(const void* fn) {
 Emitter::CallSaves Emitter::call_saves() const {
   CallSaves saves;
   saves.x87 = m_x87_resident;
+  saves.eip = m_cur_eip;
   m_ra.for_live_caller_saved(m_pos, m_cur_dst,
                              [&](uint16_t t, unsigned p) { saves.regs.emplace_back(t, p); });
   return saves;
@@ -84,6 +94,8 @@ Emitter::CallSaves Emitter::call_saves() const {
 
 void Emitter::cold_call_fn(const void* fn, const CallSaves& saves) {
   if (saves.x87) x87_save_code();
+  store_eip(saves.eip);  // cold: any slow path may raise (#PF, SMC stop)
+  store_tag();
   for (auto [t, p] : saves.regs) mov(qword[r14 + 8 * t], Xbyak::Reg64(RegAlloc::host_index(p)));
   mov(rax, reinterpret_cast<uint64_t>(fn));
   call(rax);
@@ -97,30 +109,33 @@ void Emitter::leave(uint64_t exit_code) {
   jmp(*m_epilogue, T_NEAR);
 }
 
-void Emitter::leave_direct(uint32_t slot) {
+void Emitter::store_tag(const Xbyak::Reg64& scratch) {
+  if (!m_chain) return;
+  mov(scratch, m_tag);
+  mov(qword[r14 - 16], scratch);
+}
+
+void Emitter::leave_direct(uint32_t slot, uint32_t eip) {
   const bool x87 = m_x87_resident;
   if (x87) {
     x87_save_code();
     m_x87_resident = false;
   }
-  if (m_chain_slots) {
-    Xbyak::Label no_chain;
+  if (m_chain) {
+    Xbyak::Label stub;
     // A store of this block rewrote it: exec must not follow its chain.
     // (Not when an InsnStart after the last store checked it already.)
     if (m_store_unchecked) {
       cmp(byte[r13 + offsetof(ir::GuestEnv, block_invalidated)], 0);
-      jne(no_chain, T_NEAR);
+      jne(stub, T_NEAR);
     }
-    mov(rax, reinterpret_cast<uint64_t>(&m_chain_slots[slot]));
-    mov(rax, qword[rax]);
-    test(rax, rax);
-    jz(no_chain, T_NEAR);
-    // The budget: a borrow means it was spent (exec resets it per run).
-    sub(qword[r14 - 8], 1);
-    jb(no_chain, T_NEAR);
-    jmp(rax);
-    L(no_chain);
+    // jmp rel32, patched by exec (Jit::patch_exit); 0 falls into the stub.
+    db(0xe9);
+    m_exit_sites.emplace_back(slot, static_cast<uint32_t>(getSize()));
+    dd(0);
+    L(stub);
   }
+  store_eip(eip);
   leave(encode_exit(interp::ExitKind::Direct, slot));
   m_x87_resident = x87;
 }
@@ -141,6 +156,10 @@ void Emitter::emit_block(const ir::Block& block) {
   m_epilogue = &epilogue;
   m_slow_at = &slow_at;
   m_cold.clear();
+  m_cold_eips.clear();
+  m_pcs.clear();
+  m_exit_sites.clear();
+  m_cur_eip = block.start_eip;
   // Prologue: six callee-saved pushes + return address = 56 bytes, so the
   // frame (kFrameBytes, 8 mod 16) aligns rsp to 16 for helper calls.
   push(rbx);
@@ -155,11 +174,29 @@ void Emitter::emit_block(const ir::Block& block) {
   mov(qword[rsp + kFrameX87Slot], rdx);
   mov(rbx, qword[r13 + offsetof(ir::GuestEnv, state)]);
   mov(r12, qword[r13 + offsetof(ir::GuestEnv, guest_base)]);
-  // Chained blocks enter here, with the registers above already set.
+  // Chained blocks enter here, with the registers above already set. They
+  // test the exit request; a block entered from exec's loop does not (it
+  // runs at least its first instruction).
+  Xbyak::Label entered;
+  if (m_chain) jmp(entered, T_SHORT);
   m_body_offset = getSize();
-  if (m_chain_slots) {
-    mov(rax, m_tag);
-    mov(qword[r14 - 16], rax);
+  if (m_chain) {
+    // The CPU loop wants control back (QEMU's exit_request): leave before
+    // the first instruction, so that loops of chained blocks stay
+    // interruptible without a budget.
+    auto request = std::make_shared<Xbyak::Label>();
+    cmp(byte[r13 + offsetof(ir::GuestEnv, exit_request)], 0);
+    jne(*request, T_NEAR);
+    m_cold.push_back([this, request, eip = block.start_eip] {
+      L(*request);
+      store_eip(eip);
+      const bool resident = m_x87_resident;
+      m_x87_resident = false;  // nothing ran yet
+      leave(encode_exit(interp::ExitKind::Stopped));
+      m_x87_resident = resident;
+    });
+    m_cold_eips.push_back(block.start_eip);
+    L(entered);
   }
   if (has_fast) {
     x87_check(slow_at[0]);
@@ -167,9 +204,17 @@ void Emitter::emit_block(const ir::Block& block) {
   }
   emit_version(block, false);
   // A verified block ends with a terminator, which leaves; nothing falls here.
-  for (auto& cold : m_cold) cold();
+  // Cold paths belong to the instruction that queued them (host faults and
+  // helper calls there see its EIP).
+  for (size_t k = 0; k < m_cold.size(); ++k) {
+    m_pcs.push_back({static_cast<uint32_t>(getSize()), m_cold_eips[k]});
+    m_cold[k]();
+  }
   m_cold.clear();
+  std::stable_sort(m_pcs.begin(), m_pcs.end(),
+                   [](const PcEntry& a, const PcEntry& b) { return a.off < b.off; });
   L(epilogue);
+  store_tag(rcx);  // the block that leaves (rax holds the exit)
   add(rsp, kFrameBytes);
   pop(r15);
   pop(r14);
@@ -222,6 +267,8 @@ void Emitter::emit_version(const ir::Block& block, bool fast) {
       m_fused_cmp = &inst;
       continue;
     }
+    m_call_needs_eip =
+        inst.op == ir::Opcode::Call || (ir::op_info(inst.op).effects & ir::kMayRaise);
     const bool x87_image = fast && x87_state_overlaps(inst);
     if (x87_image) x87_settle();
     switch (inst.op) {
@@ -244,6 +291,7 @@ void Emitter::emit_version(const ir::Block& block, bool fast) {
       m_may_have_stored = true;
       m_store_unchecked = true;
     }
+    m_cold_eips.resize(m_cold.size(), m_cur_eip);
   }
 }
 

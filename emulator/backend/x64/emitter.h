@@ -71,24 +71,31 @@ class Emitter : public Xbyak::CodeGenerator {
   struct CallSaves {
     std::vector<std::pair<uint16_t, unsigned>> regs;  // (temp, pool slot)
     bool x87 = false;
+    uint32_t eip = 0;  // the guest instruction's, stored before the call
   };
   CallSaves call_saves() const;
   void cold_call_fn(const void* fn, const CallSaves& saves);
   // Leaves the block returning encode_exit(kind, slot).
   void leave(uint64_t exit_code);
-  // A direct exit through `slot`: jumps straight into the successor's body
-  // when exec has linked the slot (chaining), else leaves.
-  void leave_direct(uint32_t slot);
+  // A direct exit through `slot` to `eip`. Chaining: a patched `jmp rel32`
+  // (QEMU's goto_tb), straight into the successor's body once exec linked
+  // it, else (rel32 = 0) into the stub after it, which stores EIP and
+  // leaves. Without chaining: stores EIP and leaves.
+  void leave_direct(uint32_t slot, uint32_t eip);
   // An indirect exit to the EIP in eax (already stored): jumps straight
   // into the successor's body when m_indirect's table has it, else leaves.
   void leave_indirect();
 
-  // Chaining (null: none). chain_slots[k]: host address of the body of
-  // direct exit k's successor, or 0; written by exec. `tag` is stored to
-  // temps[-2] on entry to the body (which block runs, for exec); temps[-1]
-  // is the chain budget (jumps left before returning to the loop).
-  const uint64_t* m_chain_slots = nullptr;
+  // Chaining (Jit::compile_chained). m_exit_sites: (direct exit slot,
+  // offset of its jmp's rel32 in the block) for exec to patch. The body
+  // starts with a test of GuestEnv::exit_request (leaves when set). `tag`
+  // is written to temps[-2] when the block leaves (epilogue) and before C
+  // calls (which block runs, for exec and SMC); temps[-1] is the chain
+  // budget of indirect exits.
+  bool m_chain = false;
+  std::vector<std::pair<uint32_t, uint32_t>> m_exit_sites;
   uint64_t m_tag = 0;
+  void store_tag(const Xbyak::Reg64& scratch = Xbyak::util::rax);
   IndirectLookup m_indirect;
   size_t m_body_offset = 0;
 
@@ -122,6 +129,19 @@ class Emitter : public Xbyak::CodeGenerator {
 
   // EIP store and guest state offsets.
   static constexpr uint32_t kEipOff = offsetof(x86::CpuState, eip);
+  // Lazy EIP: InsnStart stores nothing. CpuState::eip is written at exits
+  // (the next EIP), before C calls that may raise or read it (call_fn for
+  // Call and raising ops, every cold_call_fn) and by faulting exits; a host
+  // fault inside compiled code finds its instruction through m_pcs (kept
+  // by the Jit per block, Jit::guest_eip_at).
+  void store_eip(uint32_t eip) { mov(dword[rbx + kEipOff], eip); }
+  uint32_t m_cur_eip = 0;         // the guest instruction being emitted
+  bool m_call_needs_eip = false;  // call_fn of the current op stores it
+  // (host offset in the block, guest EIP) where each instruction's code
+  // starts, hot and cold; sorted by offset after emit_block.
+  using PcEntry = HostPc;
+  std::vector<PcEntry> m_pcs;
+  std::vector<uint32_t> m_cold_eips;  // the instruction of each m_cold entry
   // Whether an earlier op of the block may have stored to guest memory (an
   // InsnStart then checks GuestEnv::block_invalidated).
   bool m_may_have_stored = false;

@@ -3,6 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "emulator/backend/x64/code_cache.h"
 #include "emulator/interp/interpreter.h"
@@ -32,6 +34,12 @@ struct JitStats {
 };
 
 class Emitter;
+
+// Where a guest instruction's host code starts: byte offset (in a block,
+// or in the code cache) and the instruction's EIP.
+struct HostPc {
+  uint32_t off, eip;
+};
 
 // Inline lookup at indirect exits: exec's jump cache, read by compiled
 // code. Entries of kEntryBytes, 1 << bits of them, indexed by
@@ -70,18 +78,38 @@ class Jit {
   // flushed first: code returned earlier with an older epoch() is gone.
   BlockFn compile(const ir::Block& block);
 
-  // Compiled code with chainable direct exits (see Emitter: chain_slots
-  // has block.num_direct_exits entries, read by the code at run time; `tag`
-  // is written to temps[-2] when the block's body starts; temps[-1] is the
-  // chain budget). `body` is where a chained jump from another block enters.
+  // Compiled code with chainable direct exits: each is a `jmp rel32` that
+  // patch_exit points at a successor's body (QEMU's goto_tb); unlinked it
+  // falls into a stub that stores the next EIP and leaves. `tag` is written
+  // to temps[-2] when the block leaves and before C calls (which block
+  // runs); temps[-1] is the chain budget of indirect exits. The body first
+  // tests GuestEnv::exit_request and leaves (Stopped, EIP = the block's
+  // start) when it is set. `body` is where a chained jump from another
+  // block enters; `exits` the patch sites: (direct exit slot, site), one
+  // per emitted exit (an x87 block has two versions of each).
   // `indirect`: where its indirect exit looks the successor up (optional).
   struct Chained {
     BlockFn fn = nullptr;
     const void* body = nullptr;
+    std::vector<std::pair<uint32_t, uint8_t*>> exits;
   };
-  Chained compile_chained(const ir::Block& block, const uint64_t* chain_slots, uint64_t tag,
+  Chained compile_chained(const ir::Block& block, uint64_t tag,
                           const IndirectLookup& indirect = {});
+  // Points the patched jump at `site` (from Chained::exits, code of the
+  // current epoch) at `target`, or back at its stub (null). Each call
+  // makes the code writable and back, unless inside a batch: between
+  // begin_patches() and end_patches() it stays writable (no code runs).
+  void patch_exit(uint8_t* site, const void* target);
+  void begin_patches() { m_cache.begin_patches(); }
+  void end_patches() { m_cache.end_patches(); }
   uint64_t epoch() const { return m_cache.epoch(); }
+
+  // Lazy EIP (compiled code does not store EIP per instruction): if
+  // host_pc is inside a block compiled in the current epoch, sets `eip` to
+  // the guest instruction whose code contains it and `tag` to the block's
+  // tag (compile_chained) and returns true. Async-signal-safe (binary
+  // searches, no allocation): the host fault handler calls it.
+  bool guest_eip_at(uintptr_t host_pc, uint32_t& eip, uint64_t& tag) const;
   const JitStats& stats() const { return m_stats; }
 
   // Runs compiled code. `temps` holds at least block.temp_types.size()
@@ -92,8 +120,22 @@ class Jit {
   }
 
  private:
+  Chained compile(const ir::Block& block, bool chain, uint64_t tag, const IndirectLookup& indirect);
   CodeCache m_cache;
   std::unique_ptr<Emitter> m_emitter;
+  // The blocks of this epoch in code-cache order (bump allocation keeps
+  // them sorted by start) and their instructions' code offsets.
+  struct BlockSpan {
+    uint32_t start, end;       // [start, end) in the code cache
+    uint32_t first_pc, n_pcs;  // in m_pcs (offsets in the code cache)
+    uint64_t tag;
+  };
+  std::vector<BlockSpan> m_spans;
+  std::vector<HostPc> m_pcs;
+  void forget_spans() {
+    m_spans.clear();
+    m_pcs.clear();
+  }
   JitStats m_stats;
 };
 
