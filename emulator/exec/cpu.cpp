@@ -46,6 +46,19 @@ std::unique_ptr<CachedBlock> Cpu::Impl::make_block(const BlockKey& key,
                  ok.error().message.c_str(), ir::print_block(block->ir).c_str());
     std::abort();
   }
+  if (!(key.mode & ir::kModeSystem) && cache.on_code_page) {
+    // User mode, code pages write-protected on the host: no SMC check
+    // (and, for the optimizer, no stop point after a store).
+    for (ir::Inst& inst : block->ir.insts) {
+      switch (inst.op) {
+        case ir::Opcode::Store8:
+        case ir::Opcode::Store16:
+        case ir::Opcode::Store32:
+        case ir::Opcode::Store64: inst.aux |= ir::kMemHostProtected; break;
+        default: break;
+      }
+    }
+  }
   const bool log_op = config.log.has(LogItem::Op);
   if (log_op) std::fputs(ir::print_block(block->ir).c_str(), stderr);
   if (config.optimize) {
@@ -58,18 +71,6 @@ std::unique_ptr<CachedBlock> Cpu::Impl::make_block(const BlockKey& key,
     if (log_op) {
       std::fputs("optimized:\n", stderr);
       std::fputs(ir::print_block(block->ir).c_str(), stderr);
-    }
-  }
-  if (!(key.mode & ir::kModeSystem) && cache.on_code_page) {
-    // User mode, code pages write-protected on the host: no SMC check.
-    for (ir::Inst& inst : block->ir.insts) {
-      switch (inst.op) {
-        case ir::Opcode::Store8:
-        case ir::Opcode::Store16:
-        case ir::Opcode::Store32:
-        case ir::Opcode::Store64: inst.aux |= ir::kMemHostProtected; break;
-        default: break;
-      }
     }
   }
   if (key.mode & ir::kModeSystem) {
@@ -242,18 +243,6 @@ interp::BlockExit Cpu::Impl::run_block(CachedBlock*& block, ChainFrom& prev) {
     temps.resize(block->program.num_slots() + kJitTempsOffset);
   env.raised = false;
   env.block_invalidated = false;
-  // The loop has control now: consume the request flag compiled code tests
-  // when a chained jump enters a block (the block entered from here runs
-  // at least one instruction: progress, and an interrupt shadow's
-  // instruction runs first). A request or a raised IRQ line that came
-  // after the loop's own checks sets it again, so the loop looks after
-  // this block (the exchange orders the flag before the re-check: no
-  // request is lost).
-  std::atomic_ref<uint8_t> request(env.exit_request);
-  if (request.load(std::memory_order_relaxed) && request.exchange(0) &&
-      (exit_requested.load(std::memory_order_acquire) ||
-       (mmu && irq_level.load(std::memory_order_relaxed) && (state.eflags & x86::kIF))))
-    request.store(1, std::memory_order_relaxed);
   running = block;
   // User mode: host faults on guest memory come back as #PF (run()'s
   // sigsetjmp). System mode reaches memory through the MMU only.
@@ -354,13 +343,10 @@ void reset_state(x86::CpuState& s) {
 
 void Cpu::set_irq(bool level) {
   m_impl->irq_level.store(level, std::memory_order_relaxed);
-  // A raised line: compiled code chained in a loop must come back to take it.
-  if (level) std::atomic_ref<uint8_t>(m_impl->env.exit_request).store(1, std::memory_order_release);
 }
 
 void Cpu::request_exit() {
   m_impl->exit_requested.store(true, std::memory_order_relaxed);
-  std::atomic_ref<uint8_t>(m_impl->env.exit_request).store(1, std::memory_order_release);
 }
 
 const CpuStats& Cpu::stats() const {
