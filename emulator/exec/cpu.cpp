@@ -243,6 +243,18 @@ interp::BlockExit Cpu::Impl::run_block(CachedBlock*& block, ChainFrom& prev) {
     temps.resize(block->program.num_slots() + kJitTempsOffset);
   env.raised = false;
   env.block_invalidated = false;
+  // The loop has control now: consume the request flag compiled code tests
+  // when a chained jump enters a block (the block entered from here runs
+  // at least one instruction: progress, and an interrupt shadow's
+  // instruction runs first). A request or a raised IRQ line that came
+  // after the loop's own checks sets it again, so the loop looks after
+  // this block (the exchange orders the flag before the re-check: no
+  // request is lost).
+  std::atomic_ref<uint8_t> request(env.exit_request);
+  if (request.load(std::memory_order_relaxed) && request.exchange(0) &&
+      (exit_requested.load(std::memory_order_acquire) ||
+       (mmu && irq_level.load(std::memory_order_relaxed) && (state.eflags & x86::kIF))))
+    request.store(1, std::memory_order_relaxed);
   running = block;
   // User mode: host faults on guest memory come back as #PF (run()'s
   // sigsetjmp). System mode reaches memory through the MMU only.
@@ -343,10 +355,13 @@ void reset_state(x86::CpuState& s) {
 
 void Cpu::set_irq(bool level) {
   m_impl->irq_level.store(level, std::memory_order_relaxed);
+  // A raised line: compiled code chained in a loop must come back to take it.
+  if (level) std::atomic_ref<uint8_t>(m_impl->env.exit_request).store(1, std::memory_order_release);
 }
 
 void Cpu::request_exit() {
   m_impl->exit_requested.store(true, std::memory_order_relaxed);
+  std::atomic_ref<uint8_t>(m_impl->env.exit_request).store(1, std::memory_order_release);
 }
 
 const CpuStats& Cpu::stats() const {
