@@ -238,6 +238,38 @@ TEST_F(BackendOps, MemoryStateAndFlags) {
   }
 }
 
+// User-mode stores (kMemHostProtected: no SMC check): the address from its
+// register, constant values as immediates (64-bit ones only when they fit a
+// sign-extended imm32).
+TEST_F(BackendOps, HostProtectedStores) {
+  randomize_mem();
+  for (int round = 0; round < 100; ++round) {
+    ir::Block block;
+    ir::Builder b(block);
+    b.insn_start(0x1000);
+    const ir::Value mask = b.imm32(kMemSize - 16);
+    const ir::Value a0 = b.and_(b.get_gpr(x86::kEax), mask);
+    const ir::Value a1 = b.and_(b.get_gpr(x86::kEbx), mask);
+    const uint32_t c = value();
+    b.store8(a0, b.imm32(c));
+    b.store16(b.add(a1, 1u), b.imm32(c));
+    b.store32(b.add(a0, 3u), b.imm32(c));
+    b.store64(b.add(a1, 8u), b.imm64(uint64_t{c} << (round % 2 ? 32 : 0)));
+    b.store64(b.add(a0, 7u), b.imm64(static_cast<uint64_t>(-static_cast<int64_t>(c & 0xffff))));
+    b.store8(b.add(a1, 2u), b.get_gpr(x86::kEcx));
+    b.store16(b.add(a0, 11u), b.get_gpr(x86::kEdx));
+    b.store32(a1, b.get_gpr(x86::kEsi));
+    b.store64(b.add(a1, 4u), b.pack64(b.get_gpr(x86::kEdi), b.get_gpr(x86::kEbp)));
+    b.set_gpr(x86::kEcx, b.load32(a0));
+    b.exit_jump(0x1002);
+    for (ir::Inst& inst : block.insts)
+      if (inst.op >= Opcode::Store8 && inst.op <= Opcode::Store64)
+        inst.aux |= ir::kMemHostProtected;
+    ASSERT_TRUE(ir::verify(block));
+    for (int n = 0; n < 10; ++n) expect_same(block, m_jit, random_state(), m_mem, "host-protected");
+  }
+}
+
 TEST_F(BackendOps, TerminatorsAndExceptions) {
   auto check = [&](auto build, const char* what) {
     ir::Block block;

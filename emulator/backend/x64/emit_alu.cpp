@@ -241,17 +241,24 @@ void emit_Lea(Emitter& e, const ir::Inst& i) {
     e.lea(d, e.ptr[ex]);
   if (d.getIdx() == eax.getIdx()) e.store32(i.dst, eax);
 }
+// The high half of eax * b (one-operand MUL/IMUL, b from its register
+// when it has one), from edx straight into dst.
+template <typename F>
+void mul_high(Emitter& e, const ir::Inst& i, F op) {
+  e.load32(eax, i.args[0]);
+  if (e.in_reg(i.args[1]) && !e.is_const(i.args[1])) {
+    op(e.reg32(i.args[1]));
+  } else {
+    e.load32(ecx, i.args[1]);
+    op(ecx);
+  }
+  e.store32(i.dst, edx);
+}
 void emit_MulHiU(Emitter& e, const ir::Inst& i) {
-  binary32(e, i, [&] {
-    e.mul(ecx);
-    e.mov(eax, edx);
-  });
+  mul_high(e, i, [&](const Reg32& r) { e.mul(r); });
 }
 void emit_MulHiS(Emitter& e, const ir::Inst& i) {
-  binary32(e, i, [&] {
-    e.imul(ecx);
-    e.mov(eax, edx);
-  });
+  mul_high(e, i, [&](const Reg32& r) { e.imul(r); });
 }
 void emit_Neg(Emitter& e, const ir::Inst& i) {
   unary_direct(e, i, [&](const Reg32& d) { e.neg(d); });

@@ -78,16 +78,41 @@ void load(Emitter& e, const ir::Inst& i, F op) {
 // kMemHostProtected (the user runtime write-protects pages holding code on
 // the host): no check, a store into such a page faults and exec's fault
 // handler invalidates (see emulator/exec/host_fault.cpp).
-template <typename F>
-void store(Emitter& e, const ir::Inst& i, unsigned len, F op) {
-  e.load32(eax, i.args[0]);
-  Xbyak::Reg64 value = rcx;
-  if (e.in_reg(i.args[1]))
-    value = e.reg64(i.args[1]);
+// Without the check the address comes straight from its register, and a
+// constant value is stored as an immediate (MOV m, imm).
+void store(Emitter& e, const ir::Inst& i, unsigned len) {
+  const bool checked = !(i.aux & ir::kMemHostProtected);
+  Xbyak::Reg64 addr = rax;
+  if (!checked && e.in_reg(i.args[0]))
+    addr = e.reg64(i.args[0]);
   else
-    e.load64(rcx, i.args[1]);
-  op(value);
-  if (!(i.aux & ir::kMemHostProtected)) check_code_pages(e, len);
+    e.load32(eax, i.args[0]);
+  const Xbyak::AddressFrame& size = len == 1   ? e.byte
+                                    : len == 2 ? e.word
+                                    : len == 4 ? e.dword
+                                               : e.qword;
+  const Xbyak::Address mem = size[r12 + addr];
+  const ir::Value v = i.args[1];
+  const uint64_t c = e.is_const(v) ? e.m_const[v.id] : 0;
+  if (e.is_const(v) && (len < 8 || static_cast<int64_t>(c) == static_cast<int32_t>(c))) {
+    // (Xbyak: the low bytes for 1..4; the sign-extended 64-bit value for 8.)
+    e.mov(mem, len == 8 ? c : len == 1 ? c & 0xff : len == 2 ? c & 0xffff : c & 0xffffffff);
+  } else {
+    Xbyak::Reg64 value = rcx;
+    if (e.in_reg(v))
+      value = e.reg64(v);
+    else
+      e.load64(rcx, v);
+    if (len == 1)
+      e.mov(mem, value.cvt8());
+    else if (len == 2)
+      e.mov(mem, value.cvt16());
+    else if (len == 4)
+      e.mov(mem, value.cvt32());
+    else
+      e.mov(mem, value);
+  }
+  if (checked) check_code_pages(e, len);
 }
 
 }  // namespace
@@ -151,19 +176,19 @@ void emit_Load64(Emitter& e, const ir::Inst& i) {
 }
 void emit_Store8(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 1);  // system mode
-  store(e, i, 1, [&](const Xbyak::Reg64& v) { e.mov(byte[r12 + rax], v.cvt8()); });
+  store(e, i, 1);
 }
 void emit_Store16(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 2);  // system mode
-  store(e, i, 2, [&](const Xbyak::Reg64& v) { e.mov(word[r12 + rax], v.cvt16()); });
+  store(e, i, 2);
 }
 void emit_Store32(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 4);  // system mode
-  store(e, i, 4, [&](const Xbyak::Reg64& v) { e.mov(dword[r12 + rax], v.cvt32()); });
+  store(e, i, 4);
 }
 void emit_Store64(Emitter& e, const ir::Inst& i) {
   if (i.aux & ir::kMemSoftMmu) return emit_softmmu_store(e, i, 8);  // system mode
-  store(e, i, 8, [&](const Xbyak::Reg64& v) { e.mov(qword[r12 + rax], v); });
+  store(e, i, 8);
 }
 
 }  // namespace dynemu::backend::x64
