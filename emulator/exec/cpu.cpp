@@ -268,6 +268,10 @@ interp::BlockExit Cpu::Impl::run_block(CachedBlock*& block, ChainFrom& prev) {
   // Chain only from blocks still cached (a store may have dropped it).
   prev = {};
   if (exit.kind == interp::ExitKind::Direct && !env.block_invalidated) prev = {block, exit.slot};
+  // Left at entry for an exit request (backend::x64::kEntryStop): nothing
+  // of it ran, EIP is its start.
+  if (exit.kind == interp::ExitKind::Stopped && exit.slot == backend::x64::kEntryStop)
+    state.eip = block->key.eip;
   return exit;
 }
 

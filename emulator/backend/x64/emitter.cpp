@@ -87,6 +87,7 @@ Emitter::CallSaves Emitter::call_saves() const {
   CallSaves saves;
   saves.x87 = m_x87_resident;
   saves.eip = m_cur_eip;
+  saves.writes = ir::op_info(m_cur_op).effects & ir::kWritesMem;
   m_ra.for_live_caller_saved(m_pos, m_cur_dst,
                              [&](uint16_t t, unsigned p) { saves.regs.emplace_back(t, p); });
   return saves;
@@ -94,8 +95,8 @@ Emitter::CallSaves Emitter::call_saves() const {
 
 void Emitter::cold_call_fn(const void* fn, const CallSaves& saves) {
   if (saves.x87) x87_save_code();
-  store_eip(saves.eip);  // cold: any slow path may raise (#PF, SMC stop)
-  store_tag();
+  store_eip(saves.eip);           // cold: any slow path may raise (#PF, SMC stop)
+  if (saves.writes) store_tag();  // a store may rewrite the running block
   for (auto [t, p] : saves.regs) mov(qword[r14 + 8 * t], Xbyak::Reg64(RegAlloc::host_index(p)));
   mov(rax, reinterpret_cast<uint64_t>(fn));
   call(rax);
@@ -177,25 +178,16 @@ void Emitter::emit_block(const ir::Block& block) {
   // Chained blocks enter here, with the registers above already set. They
   // test the exit request; a block entered from exec's loop does not (it
   // runs at least its first instruction).
-  Xbyak::Label entered;
+  Xbyak::Label entered, request;
   if (m_chain) jmp(entered, T_SHORT);
   m_body_offset = getSize();
   if (m_chain) {
     // The CPU loop wants control back (QEMU's exit_request): leave before
     // the first instruction, so that loops of chained blocks stay
     // interruptible without a budget.
-    auto request = std::make_shared<Xbyak::Label>();
+    // EIP is not stored: exec sets it to the block's start (kEntryStop).
     cmp(byte[r13 + offsetof(ir::GuestEnv, exit_request)], 0);
-    jne(*request, T_NEAR);
-    m_cold.push_back([this, request, eip = block.start_eip] {
-      L(*request);
-      store_eip(eip);
-      const bool resident = m_x87_resident;
-      m_x87_resident = false;  // nothing ran yet
-      leave(encode_exit(interp::ExitKind::Stopped));
-      m_x87_resident = resident;
-    });
-    m_cold_eips.push_back(block.start_eip);
+    jne(request, T_NEAR);
     L(entered);
   }
   if (has_fast) {
@@ -213,6 +205,10 @@ void Emitter::emit_block(const ir::Block& block) {
   m_cold.clear();
   std::stable_sort(m_pcs.begin(), m_pcs.end(),
                    [](const PcEntry& a, const PcEntry& b) { return a.off < b.off; });
+  if (m_chain) {
+    L(request);
+    mov(rax, encode_exit(interp::ExitKind::Stopped, kEntryStop));
+  }
   L(epilogue);
   store_tag(rcx);  // the block that leaves (rax holds the exit)
   add(rsp, kFrameBytes);
@@ -267,6 +263,7 @@ void Emitter::emit_version(const ir::Block& block, bool fast) {
       m_fused_cmp = &inst;
       continue;
     }
+    m_cur_op = inst.op;
     m_call_needs_eip =
         inst.op == ir::Opcode::Call || (ir::op_info(inst.op).effects & ir::kMayRaise);
     const bool x87_image = fast && x87_state_overlaps(inst);

@@ -71,7 +71,8 @@ class Emitter : public Xbyak::CodeGenerator {
   struct CallSaves {
     std::vector<std::pair<uint16_t, unsigned>> regs;  // (temp, pool slot)
     bool x87 = false;
-    uint32_t eip = 0;  // the guest instruction's, stored before the call
+    uint32_t eip = 0;     // the guest instruction's, stored before the call
+    bool writes = false;  // the op writes memory (may hit code: tag stored)
   };
   CallSaves call_saves() const;
   void cold_call_fn(const void* fn, const CallSaves& saves);
@@ -136,6 +137,7 @@ class Emitter : public Xbyak::CodeGenerator {
   // by the Jit per block, Jit::guest_eip_at).
   void store_eip(uint32_t eip) { mov(dword[rbx + kEipOff], eip); }
   uint32_t m_cur_eip = 0;         // the guest instruction being emitted
+  ir::Opcode m_cur_op{};          // the op being emitted
   bool m_call_needs_eip = false;  // call_fn of the current op stores it
   // (host offset in the block, guest EIP) where each instruction's code
   // starts, hot and cold; sorted by offset after emit_block.

@@ -35,6 +35,10 @@ struct JitStats {
 
 class Emitter;
 
+// A chained block left at entry for GuestEnv::exit_request: ExitKind::Stopped
+// with this slot; EIP is not stored (it is the block's start, set by exec).
+constexpr uint32_t kEntryStop = 0xffffffff;
+
 // Where a guest instruction's host code starts: byte offset (in a block,
 // or in the code cache) and the instruction's EIP.
 struct HostPc {
