@@ -11,33 +11,11 @@
 set -eu
 dynemu=$1
 src=$(dirname "$0")/x86_system_debug_boot.S
-for tool in as ld qemu-system-i386; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "skip: no $tool"; exit 77; }
-done
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-as --32 "$src" -o "$dir/boot.o"
-ld -m elf_i386 -Ttext 0x7c00 --oformat binary "$dir/boot.o" -o "$dir/boot.img"
-truncate -s 1M "$dir/boot.img"
-# Runs "$@" until $out has the trace's last line (the guest then halts), 30 s at most.
-run() {
-  out=$1
-  shift
-  : >"$out"
-  "$@" >/dev/null 2>&1 &
-  pid=$!
-  i=0
-  while [ $i -lt 300 ] && ! grep -aq '^S .*E$' "$out"; do
-    sleep 0.1
-    i=$((i + 1))
-  done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-run "$dir/qemu.txt" qemu-system-i386 -accel tcg -m 16 -nodefaults -display none \
+. "$(dirname "$0")/boot_sector_lib.sh"
+run "$dir/qemu.txt" '^S .*E$' 30 qemu-system-i386 -accel tcg -m 16 -nodefaults -display none \
   -drive "file=$dir/boot.img,format=raw" \
   -chardev "file,id=dc,path=$dir/qemu.txt" -device isa-debugcon,iobase=0x402,chardev=dc
-run "$dir/dynemu.txt" "$dynemu" -m 16 -display none -hda "$dir/boot.img" \
+run "$dir/dynemu.txt" '^S .*E$' 30 "$dynemu" -m 16 -display none -hda "$dir/boot.img" \
   -debugcon "file:$dir/dynemu.txt"
 expected="S 7C2F 7C32 7C35 7C36 7C37 7C3A 7C3B 7C3CM 7C4B 7C4E 7C4F 7C50 7C51 7C54 7C55 7C56B 7C6E/1E"
 qemu=$(grep -a '^S ' "$dir/qemu.txt" || true)

@@ -17,29 +17,13 @@
 set -eu
 dynemu=$1
 src=$(dirname "$0")/x86_system_pm_boot.S
-for tool in as ld qemu-system-i386; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "skip: no $tool"; exit 77; }
-done
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-as --32 "$src" -o "$dir/boot.o"
-ld -m elf_i386 -Ttext 0x7c00 --oformat binary "$dir/boot.o" -o "$dir/boot.img"
-truncate -s 1M "$dir/boot.img"
-# Runs "$@" until $out has the trace's last line (the guest then halts),
-# 60 s at most; leaves the trace (the lines after the boot) in $out.trace.
-run() {
+. "$(dirname "$0")/boot_sector_lib.sh"
+# Runs "$@" until $out has the trace's last line, 60 s at most; leaves the
+# trace (the lines after the boot) in $out.trace.
+run_trace() {
   out=$1
   shift
-  : >"$out"
-  "$@" >/dev/null 2>&1 &
-  pid=$!
-  i=0
-  while [ $i -lt 600 ] && ! grep -aq '^E$' "$out"; do
-    sleep 0.1
-    i=$((i + 1))
-  done
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  run "$out" '^E$' 60 "$@"
   tr -d '\r' <"$out" | sed -n '/^S /,/^E$/p' >"$out.trace"
 }
 cat >"$dir/expected" <<'END'
@@ -55,12 +39,12 @@ G 11111111 33333333 44444444 22222222
 E
 END
 qemu_differs='N B'
-run "$dir/qemu.txt" qemu-system-i386 -accel tcg -m 16 -nodefaults -display none \
+run_trace "$dir/qemu.txt" qemu-system-i386 -accel tcg -m 16 -nodefaults -display none \
   -drive "file=$dir/boot.img,format=raw" \
   -chardev "file,id=dc,path=$dir/qemu.txt" -device isa-debugcon,iobase=0x402,chardev=dc
 fail=0
 for accel in jit interp; do
-  run "$dir/$accel.txt" "$dynemu" -accel $accel -m 16 -display none -hda "$dir/boot.img" \
+  run_trace "$dir/$accel.txt" "$dynemu" -accel $accel -m 16 -display none -hda "$dir/boot.img" \
     -debugcon "file:$dir/$accel.txt"
   if cmp -s "$dir/$accel.txt.trace" "$dir/expected"; then
     echo "dynemu -accel $accel: as expected"
