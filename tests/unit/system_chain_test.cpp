@@ -14,6 +14,7 @@
 #include "emulator/exec/cpu.h"
 #include "emulator/ir/system_bus.h"
 #include "emulator/mmu/phys_memory.h"
+#include "tests/unit/system_cpu_fixture.h"
 
 namespace dynemu::exec {
 namespace {
@@ -33,51 +34,22 @@ struct NoDevices : ir::SystemBus {
 
 constexpr uint32_t kCount = 3000;
 
-class SystemChain : public ::testing::TestWithParam<Engine> {
+class SystemChain : public test::SystemCpuFixture<NoDevices, 4 << 20> {
  protected:
-  mmu::PhysMemory phys{4 << 20};
-  NoDevices bus;
-  std::unique_ptr<Cpu> cpu;
-
+  using Base = test::SystemCpuFixture<NoDevices, 4 << 20>;
   void SetUp() override {
-    CpuConfig c;
-    c.engine = GetParam();
-    c.phys = &phys;
-    c.bus = &bus;
-    auto r = Cpu::create(c);
-    ASSERT_TRUE(r) << r.error().message;
-    cpu = std::move(r).value();
+    Base::SetUp();
     bus.cpu = cpu.get();
   }
-  x86::CpuState& s() { return cpu->state(); }
-  void put(uint32_t addr, std::initializer_list<uint8_t> bytes) {
-    std::memcpy(phys.ram() + addr, bytes.begin(), bytes.size());
-  }
-  void put32(uint32_t addr, uint32_t v) { std::memcpy(phys.ram() + addr, &v, 4); }
   // 32-bit flat protected mode at CPL 0 with paging (the first 4 MiB 1:1),
   // IDT at 0x12000 with vector 0x20 -> 0x3000 (stores ECX at 0x5000 and
   // IRETs), ECX = kCount.
   void paged_mode_at(uint32_t eip) {
-    put32(0x13008, 0x0000ffff);
-    put32(0x1300c, 0x00cf9a00);  // code
-    put32(0x13010, 0x0000ffff);
-    put32(0x13014, 0x00cf9200);  // data
-    for (uint32_t i = 0; i < 1024; ++i) put32(0x11000 + 4 * i, i << 12 | 3);
-    put32(0x10000, 0x11000 | 3);
+    Base::paged_mode_at(eip);
     put32(0x12000 + 8 * 0x20, (0x08u << 16) | 0x3000);
     put32(0x12004 + 8 * 0x20, 0x8e00);
     put(0x3000, {0x89, 0x0d, 0x00, 0x50, 0x00, 0x00, 0xcf});  // mov [0x5000], ecx; iret
-    x86::CpuState& st = s();
-    st.gdtr = {0x13000, 0x17};
-    st.idtr = {0x12000, 0x7ff};
-    st.seg[x86::kCs] = x86::SegmentCache{0x08, 0, 0xffffffff, 0xc09b};
-    for (int r : {x86::kDs, x86::kEs, x86::kSs, x86::kFs, x86::kGs})
-      st.seg[r] = x86::SegmentCache{0x10, 0, 0xffffffff, 0xc093};
-    st.cr[3] = 0x10000;
-    st.cr[0] = 0x80000011;
-    st.gpr[x86::kEsp] = 0x9000;
-    st.gpr[x86::kEcx] = kCount;
-    st.eip = eip;
+    s().gpr[x86::kEcx] = kCount;
   }
   // Runs to the HLT; returns how often the loop ran a block itself.
   uint64_t run_to_halt() {
