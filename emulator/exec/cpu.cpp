@@ -208,24 +208,31 @@ CpuExit Cpu::Impl::run() {
     if (prev.block && config.engine == Engine::Jit && !log_exec)
       link_jit_chain(prev.block, prev.slot, block);
 
-    const interp::BlockExit exit = run_block(block, prev);
-    switch (exit.kind) {
-      case interp::ExitKind::Direct:
-      case interp::ExitKind::Indirect:
-      case interp::ExitKind::Stopped: continue;
-      case interp::ExitKind::Exception: {
-        current = outer;
-        CpuExit e;
-        e.kind = ExitKind::Exception;
-        e.vector = env.vector;
-        e.error_code = env.error_code;
-        e.fault_addr = env.fault_addr;
-        return e;
-      }
-      case interp::ExitKind::Syscall: current = outer; return CpuExit{ExitKind::Syscall};
-      case interp::ExitKind::Halt: current = outer; return CpuExit{ExitKind::Halt};
+    if (std::optional<CpuExit> e = loop_exit(run_block(block, prev))) {
+      current = outer;
+      return *e;
     }
   }
+}
+
+// Defined here, next to the loop, so that the compiler can inline it there.
+std::optional<CpuExit> Cpu::Impl::loop_exit(const interp::BlockExit& exit) const {
+  switch (exit.kind) {
+    case interp::ExitKind::Direct:
+    case interp::ExitKind::Indirect:
+    case interp::ExitKind::Stopped: return std::nullopt;
+    case interp::ExitKind::Exception: {
+      CpuExit e;
+      e.kind = ExitKind::Exception;
+      e.vector = env.vector;
+      e.error_code = env.error_code;
+      e.fault_addr = env.fault_addr;
+      return e;
+    }
+    case interp::ExitKind::Syscall: return CpuExit{ExitKind::Syscall};
+    case interp::ExitKind::Halt: return CpuExit{ExitKind::Halt};
+  }
+  return std::nullopt;
 }
 
 interp::BlockExit Cpu::Impl::run_block(CachedBlock*& block, ChainFrom& prev) {

@@ -32,23 +32,4 @@ interp::BlockExit Cpu::Impl::run_smc_single_insn() {
   return exit;
 }
 
-std::optional<CpuExit> Cpu::Impl::loop_exit(const interp::BlockExit& exit) const {
-  switch (exit.kind) {
-    case interp::ExitKind::Direct:
-    case interp::ExitKind::Indirect:
-    case interp::ExitKind::Stopped: return std::nullopt;
-    case interp::ExitKind::Exception: {
-      CpuExit e;
-      e.kind = ExitKind::Exception;
-      e.vector = env.vector;
-      e.error_code = env.error_code;
-      e.fault_addr = env.fault_addr;
-      return e;
-    }
-    case interp::ExitKind::Syscall: return CpuExit{ExitKind::Syscall};
-    case interp::ExitKind::Halt: return CpuExit{ExitKind::Halt};
-  }
-  return std::nullopt;
-}
-
 }  // namespace dynemu::exec
