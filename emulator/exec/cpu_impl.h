@@ -80,7 +80,6 @@ struct Cpu::Impl {
       case Engine::Interp: break;
       case Engine::Jit: {
         temps[0] = reinterpret_cast<uint64_t>(block);  // the running block (chains update it)
-        temps[1] = kChainBudget;
         trap.running_tag = temps.data();
         if (const backend::x64::BlockFn fn = jit_code(block)) {
           // A compile may have flushed the code memory: drop stale links.
@@ -194,10 +193,9 @@ struct Cpu::Impl {
   uint32_t fetch(uint32_t addr, uint8_t* out, uint32_t len);
   void print_stats() const;
 
-  // Engine::Jit: temps[0] is the running block (chained jumps update it),
-  // temps[1] the chain budget; compiled code sees temps from temps[2].
-  static constexpr size_t kJitTempsOffset = 2;
-  static constexpr uint64_t kChainBudget = 1024;  // chained blocks before the loop looks again
+  // Engine::Jit: temps[0] is the running block (compiled code writes its
+  // tag there); compiled code sees temps from temps[1].
+  static constexpr size_t kJitTempsOffset = 1;
 
   const CachedBlock* running_block() const {
     if (config.engine == Engine::Jit && running)

@@ -271,7 +271,7 @@ TEST_P(BackendExec, CodeWritesUnlinkChains) {
 }
 
 // A block looping to itself forever, chained to itself in host code,
-// still sees exit requests (the chain budget returns to the loop).
+// still sees exit requests (its chained entry tests GuestEnv::exit_request).
 TEST_P(BackendExec, EndlessChainedLoopSeesExitRequest) {
   gen = [](Builder& b, uint32_t eip) {
     b.insn_start(eip);

@@ -507,7 +507,7 @@ TEST_F(ExecTest, HelperException) {
 }
 
 // Engine::Jit: indirect exits to compiled blocks of the same key jump
-// straight into them (the loop sees only every chain budget's end), and an
+// straight into them (the loop sees them only when they leave), and an
 // invalidated block is not entered through the stale jump cache entry.
 TEST(ExecJit, IndirectExitsChainAndSeeInvalidation) {
   install_host_fault_handler();

@@ -168,7 +168,7 @@ TEST(JitLazyEip, PatchedExitsLinkUnlinkAndSeeExitRequests) {
     ir::GuestEnv env;
     env.state = &s;
     std::vector<uint64_t> temps(64);
-    uint64_t* t = temps.data() + 2;  // temps[-2]: the block that left
+    uint64_t* t = temps.data() + 1;  // temps[-1]: the block that left
     auto run = [&] { return Jit::run(ca.fn, env, t); };
 
     auto exit = run();  // unlinked: A leaves through its stub

@@ -58,7 +58,7 @@ class SystemChain : public test::SystemCpuFixture<NoDevices, 4 << 20> {
     return cpu->stats().blocks_executed - before;
   }
   // The loop of kCount iterations ran chained: on the JIT mostly in host
-  // code (the loop sees one block per chain budget), on the interpreter
+  // code (the loop sees the block only when it leaves), on the interpreter
   // through the successor cache.
   void expect_chained(uint64_t loop_blocks, uint64_t chained_before) {
     if (GetParam() == Engine::Jit)

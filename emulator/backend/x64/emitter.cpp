@@ -113,7 +113,7 @@ void Emitter::leave(uint64_t exit_code) {
 void Emitter::store_tag(const Xbyak::Reg64& scratch) {
   if (!m_chain) return;
   mov(scratch, m_tag);
-  mov(qword[r14 - 16], scratch);
+  mov(qword[r14 - 8], scratch);
 }
 
 void Emitter::leave_direct(uint32_t slot, uint32_t eip) {

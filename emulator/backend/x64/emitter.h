@@ -90,9 +90,8 @@ class Emitter : public Xbyak::CodeGenerator {
   // Chaining (Jit::compile_chained). m_exit_sites: (direct exit slot,
   // offset of its jmp's rel32 in the block) for exec to patch. The body
   // starts with a test of GuestEnv::exit_request (leaves when set). `tag`
-  // is written to temps[-2] when the block leaves (epilogue) and before C
-  // calls (which block runs, for exec and SMC); temps[-1] is the chain
-  // budget of indirect exits.
+  // is written to temps[-1] when the block leaves (epilogue) and before C
+  // calls (which block runs, for exec and SMC).
   bool m_chain = false;
   std::vector<std::pair<uint32_t, uint32_t>> m_exit_sites;
   uint64_t m_tag = 0;

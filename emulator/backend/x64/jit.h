@@ -85,8 +85,8 @@ class Jit {
   // Compiled code with chainable direct exits: each is a `jmp rel32` that
   // patch_exit points at a successor's body (QEMU's goto_tb); unlinked it
   // falls into a stub that stores the next EIP and leaves. `tag` is written
-  // to temps[-2] when the block leaves and before C calls (which block
-  // runs); temps[-1] is the chain budget of indirect exits. The body first
+  // to temps[-1] when the block leaves and before C calls (which block
+  // runs). The body first
   // tests GuestEnv::exit_request and leaves (Stopped, EIP = the block's
   // start) when it is set. `body` is where a chained jump from another
   // block enters; `exits` the patch sites: (direct exit slot, site), one

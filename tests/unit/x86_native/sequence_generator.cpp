@@ -811,7 +811,7 @@ class SequenceGenerator {
     };
     const Variant& v = kVariants[pick(std::size(kVariants))];
     // Now and then a long loop (a simple body, at the top level), longer
-    // than the JIT's chain budget.
+    // than the JIT's old chain budget (1024 chained blocks).
     const bool long_loop = m_nest == 1 && m_sub < 0 && pick(8) == 0;
     const int n = long_loop ? 100 + static_cast<int>(pick(1500)) : 1 + static_cast<int>(pick(4));
     m_a.bytes({0xc7, 0x05});
