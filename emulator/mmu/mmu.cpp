@@ -93,12 +93,14 @@ void Mmu::flush_tlb_page(uint32_t linear) {
   }
   m_large_regions.reset(linear >> 22);
   was_code |= evicted_code_in(page, 0xffc00000u);
-  for (auto& set : m_tlb)
-    for (ir::TlbEntry& e : set)
-      if ((e.flags & kTlbLarge) && e.read != ir::kTlbInvalid && (e.read >> 22) == (linear >> 22)) {
-        was_code |= e.exec != ir::kTlbInvalid;
-        invalidate(e);
-      }
+  // Only listed entries can be valid (invalid ones stay listed until the next flush).
+  for (uint16_t slot : m_filled) {
+    ir::TlbEntry& e = (&m_tlb[0][0])[slot];
+    if ((e.flags & kTlbLarge) && e.read != ir::kTlbInvalid && (e.read >> 22) == (linear >> 22)) {
+      was_code |= e.exec != ir::kTlbInvalid;
+      invalidate(e);
+    }
+  }
   if (was_code) ++m_flush_count;
 }
 

@@ -108,9 +108,10 @@ class Mmu final : public ir::SystemMemory {
   uint64_t m_flush_count = 0;
   // Entries (index into m_tlb as one array) filled since they were last
   // invalidated by a flush: flush_tlb and protect_code_page visit only
-  // these (a CR3 load flushes the TLB; most of its 2048 entries are
-  // still invalid then). m_listed: which are in m_filled.
+  // these (a CR3 load flushes the TLB; most of its 2 * ir::kTlbEntries
+  // entries are still invalid then). m_listed: which are in m_filled.
   std::vector<uint16_t> m_filled;
+  static_assert(2 * ir::kTlbEntries <= 0x10000, "m_filled holds 16-bit slots");
   std::bitset<2 * ir::kTlbEntries> m_listed;
   // Linear pages whose fetch entries were evicted (replaced by another
   // page's) since the last flush: an INVLPG of one must still count as a
