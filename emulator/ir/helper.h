@@ -122,6 +122,11 @@ struct GuestEnv {
   // CPU loop wants control back (exec::Cpu::request_exit, set_irq):
   // compiled blocks test it on entry and leave (QEMU's exit_request).
   uint8_t exit_request = 0;
+  // System mode: the CPU's interrupt request line (exec::Cpu::set_irq; any
+  // thread, through std::atomic_ref). A helper that sets EFLAGS.IF while
+  // it is up sets exit_request, so that chained code leaves for the loop,
+  // which takes the interrupt.
+  uint8_t irq_line = 0;
 
   // Every store to guest memory (IR stores, and helpers after they store)
   // goes through this check.

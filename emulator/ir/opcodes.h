@@ -55,7 +55,19 @@ enum Effect : uint16_t {
   kMayRaise = 1 << 6,    // may raise a guest exception (precise: see InsnStart)
   kMayExit = 1 << 7,     // may leave the block (ExitIf)
   kTerminator = 1 << 8,  // always leaves the block; must be last
+  // Helpers only: its CpuState writes leave what the block key depends on
+  // (system mode: exec's system_mode_of, CS base) as the block found it, or
+  // it sets GuestEnv::block_invalidated, so exec may chain the block's exits
+  // (block_keeps_mode). The engines check that flag after a call that may
+  // store (then leave at the next instruction boundary, no chained exit):
+  // a helper that may set it declares kWritesMem too.
+  kKeepsKey = 1 << 9,
 };
+
+// Inst::aux of SetState8/16/32: the translator declares that the write
+// changes nothing the block key depends on (e.g. CLI, CLD, STD write only
+// EFLAGS.IF/DF), so exec may chain the block's exits.
+inline constexpr uint32_t kStateKeepsKey = 1;
 
 struct OpInfo {
   const char* name;
