@@ -19,15 +19,21 @@ void BlockCache::for_each_page(const CachedBlock& b, F f) {
 }
 
 bool block_keeps_mode(const ir::Block& block) {
-  // The key reads segment bases and flags, CR0 and EFLAGS.VM: any write to
-  // CpuState beyond the GPRs (and the lazy flags) might change them.
+  // The key reads segment bases and flags, CR0, EFLAGS.VM/TF and DR7: any
+  // write to CpuState beyond the GPRs (and the lazy flags) might change
+  // them, unless declared not to (CLI/CLD/STD's EFLAGS writes), or the
+  // helper leaves the block when it did (segment loads, IRET, POPF, STI:
+  // ir::kKeepsKey). About 10 returns to the loop less per idle Linux tick.
   for (const ir::Inst& inst : block.insts) {
     switch (inst.op) {
       case ir::Opcode::SetState8:
       case ir::Opcode::SetState16:
-      case ir::Opcode::SetState32: return false;
+      case ir::Opcode::SetState32:
+        if (!(inst.aux & ir::kStateKeepsKey)) return false;
+        break;
       case ir::Opcode::Call:
-        if (inst.helper->effects & ir::kWritesState) return false;
+        if ((inst.helper->effects & ir::kWritesState) && !(inst.helper->effects & ir::kKeepsKey))
+          return false;
         break;
       default: break;
     }

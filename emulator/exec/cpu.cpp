@@ -299,11 +299,15 @@ void Cpu::Impl::print_stats() const {
     const backend::x64::JitStats& j = jit->stats();
     std::fprintf(stderr,
                  "stats: jit blocks compiled %" PRIu64 " (not compilable %" PRIu64
-                 "), host bytes %" PRIu64 " (%.1f per guest insn), cache flushes %" PRIu64
+                 "), host bytes %" PRIu64 " (%.1f per guest insn, hot %.1f),"
+                 " cache flushes %" PRIu64
                  ", exits chained in host code %" PRIu64 "\n",
                  j.blocks_compiled, j.failures, j.host_bytes,
                  stats.guest_insns_translated
                      ? double(j.host_bytes) / double(stats.guest_insns_translated)
+                     : 0.0,
+                 stats.guest_insns_translated
+                     ? double(j.hot_bytes) / double(stats.guest_insns_translated)
                      : 0.0,
                  j.flushes, stats.jit_links);
   }
@@ -366,6 +370,8 @@ void reset_state(x86::CpuState& s) {
 
 void Cpu::set_irq(bool level) {
   m_impl->irq_level.store(level, std::memory_order_relaxed);
+  // For helpers that set EFLAGS.IF (x86/system/mode_bits.h, note_if_set).
+  std::atomic_ref<uint8_t>(m_impl->env.irq_line).store(level, std::memory_order_relaxed);
   // A raised line: compiled code chained in a loop must come back to take it.
   if (level) std::atomic_ref<uint8_t>(m_impl->env.exit_request).store(1, std::memory_order_release);
 }

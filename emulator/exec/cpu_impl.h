@@ -21,30 +21,12 @@
 
 namespace dynemu::exec {
 
-inline constexpr uint32_t kSegDefaultBig = 1u << 14;  // D/B bit, within SegmentCache::flags
-
-// The mode bits of the block key (ir::BlockMode) for the current state.
-inline uint32_t mode_of(const x86::CpuState& s) {
-  uint32_t m = 0;
-  if (s.seg[x86::kCs].flags & kSegDefaultBig) m |= ir::kMode32BitCode;
-  if (s.seg[x86::kSs].flags & kSegDefaultBig) m |= ir::kMode32BitStack;
-  if ((s.seg[x86::kCs].base | s.seg[x86::kDs].base | s.seg[x86::kEs].base | s.seg[x86::kSs].base) ==
-      0)
-    m |= ir::kModeFlatSegs;
-  if (s.cr[0] & 1) m |= ir::kModeProtected;
-  if (s.eflags & x86::kVM) m |= ir::kModeVm86;
-  return m;
-}
-
-// System mode adds the CPL and kModeSystem; user mode runs at CPL 3.
+// The block key's mode for the current state (x86/system/mode_bits.h).
 inline uint32_t system_mode_of(const x86::CpuState& s) {
-  uint32_t cpl = 0;
-  if (s.cr[0] & 1) cpl = (s.eflags & x86::kVM) ? 3 : (s.seg[x86::kCs].selector & 3);
-  return mode_of(s) | ir::kModeSystem | cpl << ir::kModeCplShift | x86::system_mode_bits(s);
+  return x86::system_block_mode(s);
 }
-
 inline uint32_t user_mode_of(const x86::CpuState& s) {
-  return mode_of(s) | 3u << ir::kModeCplShift;
+  return x86::user_block_mode(s);
 }
 
 struct Cpu::Impl {
@@ -127,16 +109,17 @@ struct Cpu::Impl {
       // indirect exit inline (same key but EIP, and in system mode phys).
       backend::x64::IndirectLookup indirect;
       if (block->keeps_mode) indirect = cache.indirect_lookup(block->key.cs_base, block->key.mode);
-      const uint64_t bytes_before = jit.stats().host_bytes;
       auto c = jit.compile_chained(block->ir, reinterpret_cast<uint64_t>(block), indirect);
       block->jit_exits = std::move(c.exits);
       block->jit_code = c.fn;
-      if (perf_map.enabled() && c.fn)
-        perf_map.add(reinterpret_cast<const void*>(c.fn), jit.stats().host_bytes - bytes_before,
-                     block->key.eip, block->key.phys);
+      // Its code is in two parts (hot and cold regions of the cache).
+      if (perf_map.enabled() && c.fn) {
+        perf_map.add(c.hot.start, c.hot.size, block->key.eip, block->key.phys);
+        perf_map.add(c.cold.start, c.cold.size, block->key.eip, block->key.phys);
+      }
       if (config.log.has(LogItem::OutAsm) && c.fn)
-        backend::x64::log_host_code(reinterpret_cast<const void*>(c.fn),
-                                    jit.stats().host_bytes - bytes_before, block->key.eip);
+        backend::x64::log_host_code(c.hot.start, c.hot.size, c.cold.start, c.cold.size,
+                                    block->key.eip);
       block->jit_body = c.body;
       block->jit_epoch = jit.epoch();
       ++(block->jit_code ? stats.jit_compiled : stats.jit_fallbacks);

@@ -23,59 +23,6 @@ bool stable_link(const CachedBlock& from, const CachedBlock& to) {
   return (from.key.linear() >> 12) == (to.key.linear() >> 12) && to.page2_linear == 0;
 }
 
-// Whether every CpuState write of `block` leaves its key's mode alone
-// although block_keeps_mode (which allows GPR writes only) says no: the
-// kernel's CLI, CLD and STD (local_irq_save, spin_lock_irqsave, interrupt
-// entry) write EFLAGS, but only IF and DF, which no key bit reads
-// (system_mode_of: VM, TF, segments, CR0, DR7). Such blocks may be chained
-// like any other: about 20 returns to the loop less per idle guest tick.
-// RDTSC's helper writes EAX and EDX only. STI (it also sets CpuState::int_shadow and must let the
-// loop take a pending interrupt) and POPF (a helper) stay unchained.
-bool writes_only_if_df(const ir::Block& block) {
-  constexpr uint32_t kFree = x86::kIF | x86::kDF;
-  constexpr uint32_t kEflags = offsetof(x86::CpuState, eflags);
-  std::vector<const ir::Inst*> def(block.temp_types.size(), nullptr);
-  auto constant = [&](ir::Value v, uint32_t& c) {
-    const ir::Inst* d = v.valid() && v.id < def.size() ? def[v.id] : nullptr;
-    if (!d || d->op != ir::Opcode::Const32) return false;
-    c = static_cast<uint32_t>(d->imm);
-    return true;
-  };
-  // `v` has the mode bits of EFLAGS as the block found them (every earlier
-  // write to EFLAGS was checked to keep them).
-  auto same_mode_bits = [&](auto& self, ir::Value v, int depth) -> bool {
-    const ir::Inst* d = v.valid() && v.id < def.size() ? def[v.id] : nullptr;
-    if (!d || depth > 4) return false;
-    if (d->op == ir::Opcode::GetState32) return d->imm == kEflags;
-    if (d->op != ir::Opcode::And && d->op != ir::Opcode::Or) return false;
-    for (int k = 0; k < 2; ++k) {
-      uint32_t c = 0;
-      if (!constant(d->args[k], c)) continue;
-      // AND may clear, OR may set only IF and DF.
-      const uint32_t touched = d->op == ir::Opcode::And ? ~c : c;
-      if ((touched & ~kFree) == 0 && self(self, d->args[1 - k], depth + 1)) return true;
-    }
-    return false;
-  };
-  for (const ir::Inst& inst : block.insts) {
-    if (inst.dst.valid() && inst.dst.id < def.size()) def[inst.dst.id] = &inst;
-    switch (inst.op) {
-      case ir::Opcode::SetState32:
-        if (inst.imm != kEflags || !same_mode_bits(same_mode_bits, inst.args[0], 0)) return false;
-        break;
-      case ir::Opcode::SetState8:
-      case ir::Opcode::SetState16: return false;
-      case ir::Opcode::Call:
-        // RDTSC writes EAX and EDX only (sched_clock on every tick).
-        if ((inst.helper->effects & ir::kWritesState) && inst.helper != &x86::kRdtscHelper)
-          return false;
-        break;
-      default: break;
-    }
-  }
-  return true;
-}
-
 // INT3 and INTO leave through RaiseTrap with EIP after the instruction.
 x86::EventKind kind_of_exception(uint8_t vector) {
   return vector == 3 || vector == 4 ? x86::EventKind::SoftwareTrap : x86::EventKind::Exception;
@@ -172,9 +119,7 @@ CachedBlock* Cpu::Impl::translate_system(const BlockKey& key) {
     const uint32_t page = block->ranges[r].start >> 12;
     if (!cache.is_code_page(page)) mmu->protect_code_page(page);
   }
-  CachedBlock* cached = cache.insert(std::move(block));
-  if (!cached->keeps_mode) cached->keeps_mode = writes_only_if_df(cached->ir);
-  return cached;
+  return cache.insert(std::move(block));
 }
 
 CachedBlock* Cpu::Impl::find_system_block(bool& shutdown) {
@@ -278,7 +223,11 @@ CpuExit Cpu::Impl::run_system() {
         // INT 0x80 where the translator kept the user-mode form: a software interrupt.
         if (!deliver(0x80, x86::EventKind::SoftwareInt, 0)) return CpuExit{ExitKind::Shutdown};
         continue;
-      case interp::ExitKind::Halt: halted = true; continue;
+      case interp::ExitKind::Halt:
+        halted = true;
+        // HLT ran: an interrupt shadow (STI; HLT, chained) is over.
+        state.int_shadow = 0;
+        continue;
     }
   }
 }

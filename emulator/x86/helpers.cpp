@@ -6,6 +6,7 @@
 #include "emulator/ir/opcodes.h"
 #include "emulator/x86/cpu_state.h"
 #include "emulator/x86/system/descriptors.h"
+#include "emulator/x86/system/mode_bits.h"
 #include "emulator/x86/tsc.h"
 
 namespace dynemu::x86 {
@@ -22,7 +23,8 @@ uint64_t raise_if(GuestEnv& env, uint64_t cond, uint64_t vector, uint64_t code, 
 // MOV/POP Sreg, LDS... (SDM vol. 3, 5.4.1 and vol. 2, MOV): real and
 // virtual-8086 mode load selector << 4; protected mode checks the
 // descriptor (system/descriptors.h). Loading SS starts an interrupt shadow.
-uint64_t load_segment(GuestEnv& env, uint64_t seg_arg, uint64_t sel_arg, uint64_t, uint64_t) {
+uint64_t load_segment(GuestEnv& env, uint64_t seg_arg, uint64_t sel_arg, uint64_t key_mode,
+                      uint64_t) {
   CpuState& s = *env.state;
   const unsigned seg = static_cast<unsigned>(seg_arg);
   const uint16_t sel = static_cast<uint16_t>(sel_arg);
@@ -32,7 +34,12 @@ uint64_t load_segment(GuestEnv& env, uint64_t seg_arg, uint64_t sel_arg, uint64_
     env.raise(st.fault().vector, st.fault().error_code, st.fault().addr);
     return 0;
   }
-  if (seg == kSs) s.int_shadow = 1;
+  check_block_mode(env, static_cast<uint32_t>(key_mode));
+  if (seg == kSs) {
+    s.int_shadow = 1;
+    // System mode: the CPU loop must see the shadow (no chained exit).
+    if (key_mode & ir::kModeSystem) env.block_invalidated = true;
+  }
   return 0;
 }
 
@@ -319,15 +326,17 @@ CpuidResult cpuid_leaf(uint32_t leaf, uint32_t) {
 }
 
 const ir::HelperInfo kRaiseIfHelper{"raise_if", &raise_if, ir::Type::Void, 3, ir::kMayRaise};
-const ir::HelperInfo kLoadSegmentHelper{"load_segment", &load_segment, ir::Type::Void, 2,
-                                        kState | ir::kReadsMem | ir::kWritesMem | ir::kMayRaise};
+const ir::HelperInfo kLoadSegmentHelper{
+    "load_segment", &load_segment, ir::Type::Void, 3,
+    kState | ir::kReadsMem | ir::kWritesMem | ir::kMayRaise | ir::kKeepsKey};
 const ir::HelperInfo kLoadCodeSegmentHelper{
     "load_code_segment", &load_code_segment, ir::Type::Void, 2,
     kState | ir::kReadsMem | ir::kWritesMem | ir::kMayRaise};
 const ir::HelperInfo kDescriptorQueryHelper{"descriptor_query", &descriptor_query, ir::Type::I64, 2,
                                             ir::kReadsState | ir::kReadsMem | ir::kMayRaise};
 const ir::HelperInfo kCpuidHelper{"cpuid", &cpuid, ir::Type::Void, 0, kState};
-const ir::HelperInfo kRdtscHelper{"rdtsc", &rdtsc, ir::Type::Void, 0, kState};
+// Writes EAX and EDX only (sched_clock on every tick: chainable).
+const ir::HelperInfo kRdtscHelper{"rdtsc", &rdtsc, ir::Type::Void, 0, kState | ir::kKeepsKey};
 const ir::HelperInfo kRclHelper{"rcl", &rcl, ir::Type::I64, 4, kPure};
 const ir::HelperInfo kRcrHelper{"rcr", &rcr, ir::Type::I64, 4, kPure};
 const ir::HelperInfo kDaaHelper{"daa", &daa, ir::Type::I64, 2, kPure};

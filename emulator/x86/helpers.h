@@ -25,9 +25,13 @@ enum Vector : uint8_t {
 
 // raise_if(cond, vector, error_code): raises at the current instruction if cond != 0.
 extern const ir::HelperInfo kRaiseIfHelper;
-// load_segment(seg, selector): MOV/POP Sreg, LDS...: loads the segment
-// cache from the GDT/LDT in guest memory (protected mode) or as selector << 4
-// (real and virtual-8086 mode); #GP(sel), #NP(sel), #SS(sel) on bad ones.
+// load_segment(seg, selector, key_mode): MOV/POP Sreg, LDS...: loads the
+// segment cache from the GDT/LDT in guest memory (protected mode) or as
+// selector << 4 (real and virtual-8086 mode); #GP(sel), #NP(sel), #SS(sel)
+// on bad ones. ir::kKeepsKey: a load that changes the block key's mode
+// (`key_mode`, the running block's) ends the block at the next instruction
+// (system/mode_bits.h, check_block_mode); so does SS in system mode (the
+// interrupt shadow is the loop's).
 extern const ir::HelperInfo kLoadSegmentHelper;
 // load_code_segment(selector, kind): CS for a far JMP/CALL (kind 0) or a
 // far RET/IRET to the same privilege level (kind 1). Code segments only

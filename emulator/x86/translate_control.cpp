@@ -203,7 +203,8 @@ void Translator::op_RetFar(const Insn& insn) {
 void Translator::op_Iret(const Insn& insn) {
   if (system())
     return m_b.exit_indirect(
-        m_b.call(kIretHelper, {m_b.imm32(insn.opsize), m_b.imm32(insn.next_eip())}));
+        m_b.call(kIretHelper, {m_b.imm32(insn.opsize), m_b.imm32(insn.next_eip()),
+                               m_b.imm32(m_req.mode), m_b.imm32(m_req.cs_base)}));
   Value sp = get_sp();
   Value offset = pop_value(sp, insn.opsize);
   Value sel = m_b.zext16(pop_value(sp, insn.opsize));

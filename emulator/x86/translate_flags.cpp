@@ -2,6 +2,7 @@
 #include <cstddef>
 
 #include "emulator/x86/helpers.h"
+#include "emulator/x86/system/eflags.h"
 #include "emulator/x86/translator.h"
 
 namespace dynemu::x86 {
@@ -40,11 +41,11 @@ void Translator::op_Cmc(const Insn& insn) {
 
 // CLD (FC)
 void Translator::op_Cld(const Insn& insn) {
-  set_eflags_stored(m_b.and_(get_eflags_stored(), ~kDF));
+  set_eflags_if_df(m_b.and_(get_eflags_stored(), ~kDF));
 }
 // STD (FD)
 void Translator::op_Std(const Insn& insn) {
-  set_eflags_stored(m_b.or_(get_eflags_stored(), kDF));
+  set_eflags_if_df(m_b.or_(get_eflags_stored(), kDF));
 }
 
 namespace {
@@ -63,19 +64,19 @@ void check_iopl(Translator& t) {
 }  // namespace
 
 // CLI (FA), STI (FB). User mode (CPL 3, IOPL 0): #GP(0). STI delays
-// interrupts by one instruction when IF was clear (CpuState::int_shadow),
-// and ends the block so that the CPU loop sees IF = 1.
+// interrupts by one instruction when IF was clear (CpuState::int_shadow;
+// the sti helper, system/eflags.h) and ends the block: its exit may be
+// chained (an interrupt pending at STI makes the chained entry of the
+// next block leave for the loop, which runs that block first).
 void Translator::op_Cli(const Insn& insn) {
   if (!system()) return fault(kVectorGP);
   check_iopl(*this);
-  set_eflags_stored(m_b.and_(get_eflags_stored(), ~kIF));
+  set_eflags_if_df(m_b.and_(get_eflags_stored(), ~kIF));
 }
 void Translator::op_Sti(const Insn& insn) {
   if (!system()) return fault(kVectorGP);
   check_iopl(*this);
-  Value old = get_eflags_stored();
-  m_b.set_state(offsetof(CpuState, int_shadow), 1, m_b.xor_(m_b.extract(old, 9, 1), 1u));
-  set_eflags_stored(m_b.or_(old, kIF));
+  m_b.call(kStiHelper, {});
   end_block_after(insn);
 }
 

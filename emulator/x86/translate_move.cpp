@@ -24,12 +24,13 @@ void Translator::op_MovFromSeg(const Insn& insn) {
   write_operand(insn, 0, read_operand(insn, 1));
 }
 
-// MOV Sreg, r/m16 (8E /r); MOV CS is #UD (decoder). DS/ES/SS end the block.
+// MOV Sreg, r/m16 (8E /r); MOV CS is #UD (decoder). SS ends the block
+// (see load_segment).
 void Translator::op_MovToSeg(const Insn& insn) {
   Value sel = read_operand(insn, 1);
   const unsigned seg = insn.operands[0].reg;
   load_segment(seg, sel);
-  if (system() || (seg != kFs && seg != kGs)) end_block_after(insn);
+  if (seg == kSs) end_block_after(insn);
 }
 
 // MOV r32, CRn (0F 20); MOV CRn, r32 (0F 22); MOV r32, DRn (0F 21);
@@ -191,9 +192,7 @@ void load_far_pointer(Translator& t, const Insn& insn, unsigned seg) {
   Value sel = b.load16(b.add(addr, bytes));
   t.load_segment(seg, sel);
   t.write_operand(insn, 0, offset);
-  // The block was specialized on DS/ES/SS (flat bases, SS.B) and, in
-  // system mode, on which segments need checks (FS/GS too).
-  if (t.system() || (seg != kFs && seg != kGs)) t.end_block_after(insn);
+  if (seg == kSs) t.end_block_after(insn);
 }
 
 }  // namespace

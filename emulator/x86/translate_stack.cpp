@@ -50,9 +50,7 @@ void Translator::op_PopSeg(const Insn& insn) {
   const unsigned seg = insn.operands[0].reg;
   load_segment(seg, sel);
   set_sp(sp);
-  // The block was specialized on flat DS/ES/SS (and SS.B) and, in system
-  // mode, on which segments need checks (FS/GS too): end it.
-  if (system() || (seg != kFs && seg != kGs)) end_block_after(insn);
+  if (seg == kSs) end_block_after(insn);  // see load_segment
 }
 
 // PUSHA/PUSHAD (60): EAX ECX EDX EBX (original) ESP EBP ESI EDI
@@ -94,7 +92,7 @@ void Translator::op_Popf(const Insn& insn) {
   Value sp = get_sp();
   Value v = pop_value(sp, insn.opsize);
   if (system()) {
-    m_b.call(kPopfHelper, {v, m_b.imm32(insn.opsize)});
+    m_b.call(kPopfHelper, {v, m_b.imm32(insn.opsize), m_b.imm32(m_req.mode)});
     set_sp(sp);
     return end_block_after(insn);
   }

@@ -220,6 +220,11 @@ void Translator::set_eflags_stored(Value v) {
   m_b.set_state(offsetof(CpuState, eflags), 4, v);
 }
 
+void Translator::set_eflags_if_df(Value v) {
+  set_eflags_stored(v);
+  m_b.block().insts.back().aux = ir::kStateKeepsKey;
+}
+
 void Translator::set_eflags_user(Value value, unsigned opsize) {
   // IF, IOPL, VM, RF, VIF and VIP stay: CPL 3 with IOPL 0.
   uint32_t mask = kCF | kPF | kAF | kZF | kSF | kTF | kDF | kOF | kNT | kAC | kID;
@@ -257,7 +262,7 @@ void Translator::fault_if(Value cond, uint8_t vector, uint32_t error_code) {
 }
 
 void Translator::load_segment(unsigned seg, Value selector) {
-  m_b.call(kLoadSegmentHelper, {m_b.imm32(seg), selector});
+  m_b.call(kLoadSegmentHelper, {m_b.imm32(seg), selector, m_b.imm32(m_req.mode)});
 }
 
 // --- the block loop

@@ -96,7 +96,15 @@ class Translator {
   // Raises `vector` at this instruction if `cond` != 0 (through a helper).
   void fault_if(ir::Value cond, uint8_t vector, uint32_t error_code = 0);
   // Loads segment register `seg` with `selector` (protection checks, #GP/#NP/#SS).
+  // The block goes on after it: the rest was specialized on the key's mode
+  // (flat bases, SS.B, which segments need checks), and a load that changes
+  // that mode makes the block leave at the next instruction (the helper
+  // sets GuestEnv::block_invalidated). SS loads end the block: the
+  // interrupt shadow they start is the CPU loop's.
   void load_segment(unsigned seg, ir::Value selector);
+  // Sets EFLAGS from `v` that differs from the stored EFLAGS in IF/DF at
+  // most (CLI, CLD, STD): a write that keeps the block key (ir::kStateKeepsKey).
+  void set_eflags_if_df(ir::Value v);
 
   // --- one method per Op (ops.inc)
 #define OP(name, mnemonic) void op_##name(const Insn& insn);

@@ -1,10 +1,13 @@
-// exec::Cpu in system mode: which blocks are chained. A block whose only
-// CpuState writes are CLI/CLD/STD (EFLAGS.IF/DF, no key bit) or RDTSC
-// keeps the key's mode, so its direct exits are chained (host code on the
-// JIT, the successor cache on the interpreter) instead of returning to the
-// CPU loop each time: a Linux guest's spin_lock_irqsave and sched_clock run
-// on every timer tick. STI still returns to the loop (a pending interrupt
-// must be taken after the next instruction).
+// exec::Cpu in system mode: which blocks are chained. A block whose
+// CpuState writes change nothing the block key depends on (CLI/CLD/STD:
+// EFLAGS.IF/DF; RDTSC), or whose helpers leave the block when they did
+// (segment loads, POPF, IRET, STI: ir::kKeepsKey), keeps the key's mode,
+// so its direct exits are chained (host code on the JIT, the successor
+// cache on the interpreter) instead of returning to the CPU loop each
+// time: a Linux guest's interrupt entry and exit, spin_lock_irqsave,
+// sched_clock and `sti; hlt` run on every timer tick. Setting IF with the
+// interrupt line up sends chained code back to the loop, which takes the
+// interrupt (after STI's shadow).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -24,7 +27,10 @@ struct NoDevices : ir::SystemBus {
   Cpu* cpu = nullptr;
   int acks = 0;
   uint32_t io_read(uint16_t, unsigned) override { return 0; }
-  void io_write(uint16_t, unsigned, uint32_t) override {}
+  // OUT to port 0x80 raises INTR.
+  void io_write(uint16_t port, unsigned, uint32_t) override {
+    if (port == 0x80) cpu->set_irq(true);
+  }
   int interrupt_acknowledge() override {
     ++acks;
     cpu->set_irq(false);
@@ -91,22 +97,112 @@ TEST_P(SystemChain, RdtscLoopIsChained) {
   expect_chained(loop_blocks, chained);
 }
 
-TEST_P(SystemChain, StiReturnsToTheLoopAndTakesThePendingInterrupt) {
+TEST_P(SystemChain, StiLoopIsChainedAndTakesThePendingInterruptOneInstructionLater) {
   paged_mode_at(0x1000);
   // loop: cli; sti; dec ecx; jnz loop; hlt with INTR raised: the first
   // STI lets it in one instruction later (the handler sees ECX one less),
-  // and every STI block returns to the loop.
+  // although the STI block is chained (its exit request sends the chained
+  // code back to the loop).
   put(0x1000, {0xfa, 0xfb, 0x49, 0x75, 0xfb, 0xf4});
   put32(0x5000, 0xdeadbeef);
   s().eflags = 0x2;
   cpu->set_irq(true);
+  const uint64_t chained = cpu->stats().chained;
   const uint64_t loop_blocks = run_to_halt();
   EXPECT_EQ(s().gpr[x86::kEcx], 0u);
   EXPECT_EQ(bus.acks, 1);
   uint32_t seen = 0;
   std::memcpy(&seen, phys.ram() + 0x5000, 4);
   EXPECT_EQ(seen, kCount - 1);
-  EXPECT_GE(loop_blocks, uint64_t{kCount});
+  expect_chained(loop_blocks, chained);
+}
+
+TEST_P(SystemChain, StiHltTakesTheInterruptAfterTheHltAndWakes) {
+  paged_mode_at(0x1000);
+  // loop: cli; out 0x80, al (raises INTR); sti; hlt; dec ecx; jnz loop; hlt.
+  // Each interrupt comes after the HLT (STI's shadow), wakes it, and the
+  // handler returns behind it: every iteration's handler runs, the last
+  // one sees ECX = 1, and the final HLT stops the run.
+  put(0x1000, {0xfa, 0xe6, 0x80, 0xfb, 0xf4, 0x49, 0x75, 0xf8, 0xf4});
+  s().eflags = 0x2;
+  EXPECT_EQ(cpu->run().kind, ExitKind::Halt);
+  EXPECT_EQ(s().gpr[x86::kEcx], 0u);
+  EXPECT_EQ(s().eip, 0x1009u);
+  EXPECT_EQ(bus.acks, static_cast<int>(kCount));
+  uint32_t seen = 0;
+  std::memcpy(&seen, phys.ram() + 0x5000, 4);
+  EXPECT_EQ(seen, 1u);
+}
+
+TEST_P(SystemChain, PopfSettingIfTakesThePendingInterrupt) {
+  paged_mode_at(0x1000);
+  // loop: cli; push 0x202; popf; dec ecx; jnz loop; hlt with INTR raised:
+  // taken right after the first POPF (no shadow), although chained.
+  put(0x1000, {0xfa, 0x68, 0x02, 0x02, 0x00, 0x00, 0x9d, 0x49, 0x75, 0xf6, 0xf4});
+  s().eflags = 0x2;
+  cpu->set_irq(true);
+  const uint64_t chained = cpu->stats().chained;
+  const uint64_t loop_blocks = run_to_halt();
+  EXPECT_EQ(s().gpr[x86::kEcx], 0u);
+  EXPECT_EQ(bus.acks, 1);
+  uint32_t seen = 0;
+  std::memcpy(&seen, phys.ram() + 0x5000, 4);
+  EXPECT_EQ(seen, kCount);
+  expect_chained(loop_blocks, chained);
+}
+
+TEST_P(SystemChain, SegmentReloadKeepingTheModeIsChained) {
+  paged_mode_at(0x1000);
+  // loop: mov ds, dx; push ds; pop es; dec ecx; jnz loop; hlt (DX = the
+  // flat data selector: the key's mode stays).
+  put(0x1000, {0x8e, 0xda, 0x1e, 0x07, 0x49, 0x75, 0xf9, 0xf4});
+  s().eflags = 0x2;
+  s().gpr[x86::kEdx] = 0x10;
+  const uint64_t chained = cpu->stats().chained;
+  const uint64_t loop_blocks = run_to_halt();
+  EXPECT_EQ(s().gpr[x86::kEcx], 0u);
+  expect_chained(loop_blocks, chained);
+}
+
+TEST_P(SystemChain, SegmentLoadChangingTheModeLeavesTheBlock) {
+  paged_mode_at(0x1000);
+  // Selector 0x18: data at base 0x1000. mov ds, dx; mov [0x4000], ecx;
+  // pop es; mov [es:0x4000], ecx; hlt: the first store must add DS's new
+  // base (the block was translated for flat segments), the second ES's
+  // (from the stack: the same selector).
+  put32(0x13018, 0x1000ffff);
+  put32(0x1301c, 0x00cf9200);
+  s().gdtr = {0x13000, 0x1f};
+  put(0x1000, {0x8e, 0xda, 0x89, 0x0d, 0x00, 0x40, 0x00, 0x00, 0x07, 0x26, 0x89, 0x0d, 0x00, 0x50,
+               0x00, 0x00, 0xf4});
+  put32(0x8ffc, 0x18);
+  s().gpr[x86::kEsp] = 0x8ffc;
+  s().gpr[x86::kEdx] = 0x18;
+  s().eflags = 0x2;
+  EXPECT_EQ(cpu->run().kind, ExitKind::Halt);
+  uint32_t at = 0;
+  std::memcpy(&at, phys.ram() + 0x5000, 4);
+  EXPECT_EQ(at, kCount);
+  std::memcpy(&at, phys.ram() + 0x6000, 4);
+  EXPECT_EQ(at, kCount);
+  std::memcpy(&at, phys.ram() + 0x4000, 4);
+  EXPECT_EQ(at, 0u);
+  EXPECT_EQ(s().seg[x86::kEs].base, 0x1000u);
+}
+
+TEST_P(SystemChain, IretToTheSameLevelIsChained) {
+  paged_mode_at(0x1000);
+  // loop: pushfd; push cs; push next; iretd; next: dec ecx; jnz loop; hlt
+  put(0x1000, {0x9c, 0x0e, 0x68, 0x08, 0x10, 0x00, 0x00, 0xcf, 0x49, 0x75, 0xf5, 0xf4});
+  s().eflags = 0x2;
+  const uint64_t chained = cpu->stats().chained;
+  const uint64_t loop_blocks = run_to_halt();
+  EXPECT_EQ(s().gpr[x86::kEcx], 0u);
+  EXPECT_EQ(s().gpr[x86::kEsp], 0x9000u);
+  if (GetParam() == Engine::Jit)
+    EXPECT_LT(loop_blocks, kCount / 10);
+  else
+    EXPECT_GE(cpu->stats().chained - chained, kCount - 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, SystemChain, ::testing::Values(Engine::Interp, Engine::Jit),

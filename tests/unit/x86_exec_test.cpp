@@ -170,6 +170,7 @@ class Machine {
       if (!verified.ok()) return Stop::Steps;
       const interp::Program program = interp::Program::compile(block);
       std::vector<uint64_t> temps(program.num_slots());
+      m_env.block_invalidated = false;  // as exec's loop: a mode change left the last block
       const interp::BlockExit exit = interp::run(program, m_env, temps.data());
       switch (exit.kind) {
         case interp::ExitKind::Syscall: return Stop::Syscall;

@@ -239,16 +239,7 @@ class SystemMachine {
   void set_idt(uint8_t vector, uint64_t g) { store64(kIdt + vector * 8u, g); }
 
   // The block key's mode bits, as exec computes them in system mode.
-  uint32_t mode() const {
-    uint32_t m = ir::kModeSystem;
-    if (s.seg[kCs].flags & (1u << 14)) m |= ir::kMode32BitCode;
-    if (s.seg[kSs].flags & (1u << 14)) m |= ir::kMode32BitStack;
-    if ((s.seg[kCs].base | s.seg[kDs].base | s.seg[kEs].base | s.seg[kSs].base) == 0)
-      m |= ir::kModeFlatSegs;
-    if (s.cr[0] & 1) m |= ir::kModeProtected;
-    if (s.eflags & kVM) m |= ir::kModeVm86;
-    return m | env.cpl() << ir::kModeCplShift | system_mode_bits(s);
-  }
+  uint32_t mode() const { return system_block_mode(s); }
 
   // Runs from CS:EIP until HLT at CPL 0 (HLT elsewhere faults), a triple
   // fault, or a step limit. Exceptions go through deliver_event.
@@ -272,6 +263,7 @@ class SystemMachine {
       const interp::Program program = interp::Program::compile(block);
       std::vector<uint64_t> temps(program.num_slots());
       env.raised = false;
+      env.block_invalidated = false;  // as exec's loop: a mode change left the last block
       s.int_shadow = 0;
       const interp::BlockExit exit = interp::run(program, env, temps.data());
       switch (exit.kind) {

@@ -6,6 +6,7 @@
 #include "emulator/x86/lazy_flags.h"
 #include "emulator/x86/system/descriptors.h"
 #include "emulator/x86/system/events.h"
+#include "emulator/x86/system/mode_bits.h"
 #include "emulator/x86/system/stack.h"
 #include "emulator/x86/system/task.h"
 
@@ -395,10 +396,23 @@ uint64_t far_ret(GuestEnv& env, uint64_t opsize, uint64_t release, uint64_t, uin
       env, far_ret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(release)), tr);
 }
 
-uint64_t iret(GuestEnv& env, uint64_t opsize, uint64_t next_eip, uint64_t, uint64_t) {
-  const uint16_t tr = env.state->tr.selector;
-  return finish_helper(
+uint64_t iret(GuestEnv& env, uint64_t opsize, uint64_t next_eip, uint64_t key_mode,
+              uint64_t key_cs_base) {
+  CpuState& s = *env.state;
+  const uint16_t tr = s.tr.selector;
+  const uint32_t cr3 = s.cr[3], old_eflags = s.eflags;
+  const uint64_t r = finish_helper(
       env, iret_impl(env, static_cast<unsigned>(opsize), static_cast<uint32_t>(next_eip)), tr);
+  if (env.raised) return r;
+  // The exit's inline lookup (exec's jump cache) is keyed by the block's CS
+  // base and mode; a task switch may also have flushed the TLB, which the
+  // loop must see before any chained jump.
+  note_if_set(env, old_eflags);
+  check_block_mode(env, static_cast<uint32_t>(key_mode));
+  if (s.seg[kCs].base != static_cast<uint32_t>(key_cs_base) || s.tr.selector != tr ||
+      s.cr[3] != cr3)
+    env.block_invalidated = true;
+  return r;
 }
 
 constexpr uint16_t kEffects = ir::kReadsState | ir::kWritesState | ir::kReadsCc | ir::kWritesCc |
@@ -409,6 +423,6 @@ constexpr uint16_t kEffects = ir::kReadsState | ir::kWritesState | ir::kReadsCc 
 const ir::HelperInfo kFarJmpHelper{"far_jmp", &far_jmp, ir::Type::I32, 4, kEffects};
 const ir::HelperInfo kFarCallHelper{"far_call", &far_call, ir::Type::I32, 4, kEffects};
 const ir::HelperInfo kFarRetHelper{"far_ret", &far_ret, ir::Type::I32, 2, kEffects};
-const ir::HelperInfo kIretHelper{"iret", &iret, ir::Type::I32, 2, kEffects};
+const ir::HelperInfo kIretHelper{"iret", &iret, ir::Type::I32, 4, kEffects | ir::kKeepsKey};
 
 }  // namespace dynemu::x86

@@ -17,7 +17,10 @@ extern const ir::HelperInfo kFarJmpHelper;
 extern const ir::HelperInfo kFarCallHelper;
 // far_ret(opsize, bytes to release after CS:EIP)
 extern const ir::HelperInfo kFarRetHelper;
-// iret(opsize, EIP after the IRET): NT set is a task return
+// iret(opsize, EIP after the IRET, key mode, key CS base): NT set is a task
+// return. ir::kKeepsKey: leaves the block unchained (no inline lookup) if
+// the key's mode or CS base changed, or a task switch happened; setting IF
+// with the interrupt line up requests an exit (mode_bits.h).
 extern const ir::HelperInfo kIretHelper;
 
 }  // namespace dynemu::x86
