@@ -35,33 +35,45 @@ ir::Block adds(uint32_t n) {
 TEST(JitLazyEip, HostPcMapsToTheContainingInstruction) {
   Jit jit;
   const ir::Block block = adds(6);
-  const auto fn = jit.compile(block);
-  ASSERT_NE(fn, nullptr);
-  const auto start = reinterpret_cast<uintptr_t>(fn);
-  const uint64_t size = jit.stats().host_bytes;
+  const Jit::Chained c = jit.compile_chained(block, 0x77);
+  ASSERT_NE(c.fn, nullptr);
+  ASSERT_GT(c.hot.size, 0u);
+  ASSERT_GT(c.cold.size, 0u);
+  EXPECT_EQ(jit.stats().host_bytes, c.hot.size + c.cold.size);
   uint32_t eip = 0;
   uint64_t tag = 1;
-  // The prologue belongs to no instruction; bytes outside the block none.
-  EXPECT_FALSE(jit.guest_eip_at(start, eip, tag));
-  EXPECT_FALSE(jit.guest_eip_at(start + size + 64, eip, tag));
+  // The exit-request test and the entry belong to no instruction; bytes
+  // outside the block none.
+  const auto hot = reinterpret_cast<uintptr_t>(c.hot.start);
+  const auto cold = reinterpret_cast<uintptr_t>(c.cold.start);
+  EXPECT_FALSE(jit.guest_eip_at(hot, eip, tag));
+  EXPECT_FALSE(jit.guest_eip_at(reinterpret_cast<uintptr_t>(c.fn), eip, tag));
+  EXPECT_FALSE(jit.guest_eip_at(hot + c.hot.size + 64, eip, tag));
+  EXPECT_FALSE(jit.guest_eip_at(cold + c.cold.size + 64, eip, tag));
   EXPECT_FALSE(jit.guest_eip_at(0x1234, eip, tag));
-  // Walking the block's code, the hot path's instructions come in order,
-  // every one of them appears, and nothing else.
+  // Walking the block's hot code, its instructions come in order, every
+  // one of them appears, and nothing else; its cold code (slow paths)
+  // belongs to the same instructions.
   std::set<uint32_t> seen;
   uint32_t last = 0;
   bool ordered = true;
-  for (uintptr_t pc = start; pc < start + size; ++pc) {
+  for (uintptr_t pc = hot; pc < hot + c.hot.size; ++pc) {
     if (!jit.guest_eip_at(pc, eip, tag)) continue;
-    EXPECT_EQ(tag, 0u);  // compile() gives no tag
+    EXPECT_EQ(tag, 0x77u);
     EXPECT_GE(eip, 0x1000u);
     EXPECT_LE(eip, 0x100au);
     EXPECT_EQ(eip % 2, 0u);
-    if (seen.size() < 6 && eip < last) ordered = false;
-    if (seen.size() < 6) last = eip;
+    if (eip < last) ordered = false;
+    last = eip;
     seen.insert(eip);
   }
   EXPECT_TRUE(ordered);
   EXPECT_EQ(seen.size(), 6u);
+  for (uintptr_t pc = cold; pc < cold + c.cold.size; ++pc) {
+    if (!jit.guest_eip_at(pc, eip, tag)) continue;
+    EXPECT_EQ(tag, 0x77u);
+    EXPECT_TRUE(seen.count(eip)) << std::hex << eip;
+  }
 }
 
 TEST(JitLazyEip, TagAndFlushForgetOldBlocks) {
@@ -89,7 +101,7 @@ TEST(JitLazyEip, TagAndFlushForgetOldBlocks) {
   EXPECT_TRUE(jit.guest_eip_at(pc, eip, tag));
   EXPECT_EQ(tag, 0x100 + n - 1);
   // Code of the last epoch past the new blocks is gone.
-  const auto old_last = reinterpret_cast<uintptr_t>(first.fn) + 60 * 1024;
+  const auto old_last = reinterpret_cast<uintptr_t>(first.body) + 20 * 1024;
   EXPECT_FALSE(jit.guest_eip_at(old_last, eip, tag));
 }
 

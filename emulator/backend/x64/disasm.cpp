@@ -30,6 +30,13 @@ std::string disassemble_host(const void* code, size_t size) {
   return out;
 }
 
+void log_host_code(const void* hot, size_t hot_size, const void* cold, size_t cold_size,
+                   uint32_t eip) {
+  std::fprintf(stderr, "OUT: [size=%zu hot=%zu] eip=%08x\n%s  -- cold --\n%s\n",
+               hot_size + cold_size, hot_size, eip, disassemble_host(hot, hot_size).c_str(),
+               disassemble_host(cold, cold_size).c_str());
+}
+
 void log_host_code(const void* code, size_t size, uint32_t eip) {
   std::fprintf(stderr, "OUT: [size=%zu] eip=%08x\n%s\n", size, eip,
                disassemble_host(code, size).c_str());

@@ -16,5 +16,9 @@ std::string disassemble_host(const void* code, size_t size);
 // block's `-d in_asm`/`-d op` output: "OUT: [size=N] eip=XXXXXXXX", then
 // disassemble_host(). `eip` is the guest EIP of the block's first insn.
 void log_host_code(const void* code, size_t size, uint32_t eip);
+// The same for a block in two parts (Jit::Chained::hot and ::cold): both
+// listings, the cold one after a "-- cold --" line, offsets per part.
+void log_host_code(const void* hot, size_t hot_size, const void* cold, size_t cold_size,
+                   uint32_t eip);
 
 }  // namespace dynemu::backend::x64

@@ -16,11 +16,8 @@ constexpr uint32_t kRaised = offsetof(ir::GuestEnv, raised);
 
 // Leaves with an exception exit if the callee raised (GuestEnv::raise).
 void check_raised(Emitter& e) {
-  Xbyak::Label ok;
   e.cmp(byte[r13 + kRaised], 0);
-  e.je(ok, Emitter::T_NEAR);
-  e.leave(encode_exit(ExitKind::Exception));
-  e.L(ok);
+  e.leave_cold_if(0x5, encode_exit(ExitKind::Exception));  // jne: out of line
 }
 
 // ir::div_op; on #DE raises vector 0 (at the current instruction) and
@@ -44,11 +41,8 @@ void divide(Emitter& e, const ir::Inst& i, bool is_signed) {
   e.mov(ecx, static_cast<uint32_t>(i.imm) | (is_signed ? 0x100u : 0u));
   e.lea(r8, e.tmp(i.dst));  // the result goes through its temps slot
   e.call_fn(reinterpret_cast<const void*>(&jit_divide));
-  Xbyak::Label ok;
   e.test(al, al);
-  e.jnz(ok, Emitter::T_NEAR);
-  e.leave(encode_exit(ExitKind::Exception));
-  e.L(ok);
+  e.leave_cold_if(0x4, encode_exit(ExitKind::Exception));  // jz: out of line
   if (e.in_reg(i.dst)) e.mov(e.reg64(i.dst), e.tmp(i.dst));
 }
 

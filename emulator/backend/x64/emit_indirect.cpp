@@ -1,6 +1,8 @@
 // Indirect exits: the successor is looked up inline in exec's jump cache.
 #include "emulator/backend/x64/emitter.h"
 
+#include <memory>
+
 namespace dynemu::backend::x64 {
 
 using namespace Xbyak::util;
@@ -39,7 +41,9 @@ void Emitter::leave_indirect() {
   }
   if (m_indirect.table) {
     if (x87) mov(eax, dword[rbx + kEipOff]);  // the save used eax
-    Xbyak::Label miss;
+    // A miss leaves, out of line.
+    auto miss_label = std::make_shared<Xbyak::Label>();
+    Xbyak::Label& miss = *miss_label;
     // A store of this block rewrote it: exec must see that first. System
     // mode: also a port or MMIO write that remapped memory or made an
     // interrupt deliverable (the loop must sync the TLB / take it).
@@ -82,9 +86,16 @@ void Emitter::leave_indirect() {
     // The body tests GuestEnv::exit_request, so indirect loops stay
     // interruptible as chained direct ones do.
     jmp(rcx);
-    L(miss);
+    m_cold.push_back([this, miss_label] {
+      L(*miss_label);
+      const bool resident = m_x87_resident;
+      m_x87_resident = false;  // saved above
+      leave(encode_exit(interp::ExitKind::Indirect));
+      m_x87_resident = resident;
+    });
+  } else {
+    leave(encode_exit(interp::ExitKind::Indirect));
   }
-  leave(encode_exit(interp::ExitKind::Indirect));
   m_x87_resident = x87;
 }
 

@@ -7,7 +7,83 @@ namespace dynemu::backend::x64 {
 
 using namespace Xbyak::util;
 
-Emitter::Emitter(size_t max_size) : Xbyak::CodeGenerator(max_size, Xbyak::DontSetProtectRWE) {}
+Emitter::Emitter(uint8_t* code, size_t size)
+    : Xbyak::CodeGenerator(code ? size : 4096, code ? code : Xbyak::DontSetProtectRWE) {}
+
+void Emitter::to_cold() {
+  if (m_in_cold) return;
+  std::swap(m_other_pos, size_);
+  std::swap(m_other_limit, maxSize_);
+  m_in_cold = true;
+}
+
+void Emitter::to_hot() {
+  if (!m_in_cold) return;
+  std::swap(m_other_pos, size_);
+  std::swap(m_other_limit, maxSize_);
+  m_in_cold = false;
+}
+
+void Emitter::emit_trampolines(size_t at, size_t limit) {
+  reset();
+  maxSize_ = limit;
+  setSize(at);
+  // Prologue: six callee-saved pushes + return address = 56 bytes, so the
+  // frame (kFrameBytes, 8 mod 16) aligns rsp to 16 for helper calls. rcx:
+  // the body to run (set by the block's entry).
+  m_prologue = getCurr();
+  push(rbx);
+  push(rbp);
+  push(r12);
+  push(r13);
+  push(r14);
+  push(r15);
+  sub(rsp, kFrameBytes);
+  mov(r13, rdi);
+  mov(r14, rsi);
+  mov(qword[rsp + kFrameX87Slot], rdx);
+  mov(rbx, qword[r13 + offsetof(ir::GuestEnv, state)]);
+  mov(r12, qword[r13 + offsetof(ir::GuestEnv, guest_base)]);
+  jmp(rcx);
+  // Epilogue: rax holds the exit.
+  m_shared_epilogue = getCurr();
+  add(rsp, kFrameBytes);
+  pop(r15);
+  pop(r14);
+  pop(r13);
+  pop(r12);
+  pop(rbp);
+  pop(rbx);
+  ret();
+}
+
+void Emitter::jcc_near(unsigned cc, const Xbyak::Label& l) {
+  switch (cc & 0xf) {
+    case 0x2: jb(l, T_NEAR); break;
+    case 0x3: jae(l, T_NEAR); break;
+    case 0x4: je(l, T_NEAR); break;
+    case 0x5: jne(l, T_NEAR); break;
+    case 0x6: jbe(l, T_NEAR); break;
+    case 0x7: ja(l, T_NEAR); break;
+    case 0xc: jl(l, T_NEAR); break;
+    case 0xd: jge(l, T_NEAR); break;
+    case 0xe: jle(l, T_NEAR); break;
+    case 0xf: jg(l, T_NEAR); break;
+    default: throw Xbyak::Error(Xbyak::ERR_BAD_PARAMETER);
+  }
+}
+
+void Emitter::leave_cold_if(unsigned cc, uint64_t exit_code) {
+  auto out = std::make_shared<Xbyak::Label>();
+  jcc_near(cc, *out);
+  m_cold.push_back([this, out, exit_code, x87 = m_x87_resident] {
+    L(*out);
+    const bool resident = m_x87_resident;
+    m_x87_resident = x87;
+    leave(exit_code);
+    m_x87_resident = resident;
+  });
+}
 
 void Emitter::load32(const Xbyak::Reg32& r, ir::Value v) {
   if (!v.valid() || (m_is_const[v.id] && m_const[v.id] == 0))
@@ -123,25 +199,34 @@ void Emitter::leave_direct(uint32_t slot, uint32_t eip) {
     m_x87_resident = false;
   }
   if (m_chain) {
-    Xbyak::Label stub;
+    auto stub = std::make_shared<Xbyak::Label>();
     // A store of this block rewrote it: exec must not follow its chain.
     // (Not when an InsnStart after the last store checked it already.)
     if (m_store_unchecked) {
       cmp(byte[r13 + offsetof(ir::GuestEnv, block_invalidated)], 0);
-      jne(stub, T_NEAR);
+      jne(*stub, T_NEAR);
     }
-    // jmp rel32, patched by exec (Jit::patch_exit); 0 falls into the stub.
-    db(0xe9);
-    m_exit_sites.emplace_back(slot, static_cast<uint32_t>(getSize()));
-    dd(0);
-    L(stub);
+    // jmp rel32, patched by exec (Jit::patch_exit); unlinked it goes to
+    // the stub (cold), which stores the next EIP and leaves.
+    jmp(*stub, T_NEAR);
+    m_exit_sites.emplace_back(slot, static_cast<uint32_t>(getSize() - 4));
+    m_cold.push_back([this, stub, slot, eip] {
+      L(*stub);
+      const bool resident = m_x87_resident;
+      m_x87_resident = false;  // saved above
+      store_eip(eip);
+      leave(encode_exit(interp::ExitKind::Direct, slot));
+      m_x87_resident = resident;
+    });
+  } else {
+    store_eip(eip);
+    leave(encode_exit(interp::ExitKind::Direct, slot));
   }
-  store_eip(eip);
-  leave(encode_exit(interp::ExitKind::Direct, slot));
   m_x87_resident = x87;
 }
 
-void Emitter::emit_block(const ir::Block& block) {
+void Emitter::emit_block(const ir::Block& block, size_t hot, size_t hot_limit, size_t cold,
+                         size_t cold_limit) {
   // Constants, known everywhere (SSA): uses load immediates.
   m_is_const.assign(block.temp_types.size(), 0);
   m_const.assign(block.temp_types.size(), 0);
@@ -152,6 +237,12 @@ void Emitter::emit_block(const ir::Block& block) {
   bool has_fast = false;
   for (const ir::Inst& inst : block.insts) has_fast = has_fast || x87_inlinable(inst);
 
+  reset();
+  m_in_cold = false;
+  maxSize_ = hot_limit;
+  setSize(hot);
+  m_other_pos = cold;
+  m_other_limit = cold_limit;
   Xbyak::Label epilogue;
   std::map<uint32_t, Xbyak::Label> slow_at;
   m_epilogue = &epilogue;
@@ -161,25 +252,11 @@ void Emitter::emit_block(const ir::Block& block) {
   m_pcs.clear();
   m_exit_sites.clear();
   m_cur_eip = block.start_eip;
-  // Prologue: six callee-saved pushes + return address = 56 bytes, so the
-  // frame (kFrameBytes, 8 mod 16) aligns rsp to 16 for helper calls.
-  push(rbx);
-  push(rbp);
-  push(r12);
-  push(r13);
-  push(r14);
-  push(r15);
-  sub(rsp, kFrameBytes);
-  mov(r13, rdi);
-  mov(r14, rsi);
-  mov(qword[rsp + kFrameX87Slot], rdx);
-  mov(rbx, qword[r13 + offsetof(ir::GuestEnv, state)]);
-  mov(r12, qword[r13 + offsetof(ir::GuestEnv, guest_base)]);
-  // Chained blocks enter here, with the registers above already set. They
-  // test the exit request; a block entered from exec's loop does not (it
-  // runs at least its first instruction).
+  // Chained blocks enter here, with the registers set up. They test the
+  // exit request; a block entered from exec's loop (through the shared
+  // prologue, which jumps to `entered`) does not: it runs at least its
+  // first instruction.
   Xbyak::Label entered, request;
-  if (m_chain) jmp(entered, T_SHORT);
   m_body_offset = getSize();
   if (m_chain) {
     // The CPU loop wants control back (QEMU's exit_request): leave before
@@ -188,19 +265,28 @@ void Emitter::emit_block(const ir::Block& block) {
     // EIP is not stored: exec sets it to the block's start (kEntryStop).
     cmp(byte[r13 + offsetof(ir::GuestEnv, exit_request)], 0);
     jne(request, T_NEAR);
-    L(entered);
   }
+  L(entered);
   if (has_fast) {
     x87_check(slow_at[0]);
     emit_version(block, true);
   }
   emit_version(block, false);
   // A verified block ends with a terminator, which leaves; nothing falls here.
+  m_hot_end = getSize();
+  to_cold();
+  // The entry (BlockFn): the shared prologue, then `entered`.
+  m_entry_off = getSize();
+  lea(rcx, ptr[rip + entered]);
+  jmp(m_prologue, T_NEAR);
   // Cold paths belong to the instruction that queued them (host faults and
-  // helper calls there see its EIP).
+  // helper calls there see its EIP). They may queue more.
   for (size_t k = 0; k < m_cold.size(); ++k) {
     m_pcs.push_back({static_cast<uint32_t>(getSize()), m_cold_eips[k]});
-    m_cold[k]();
+    m_cold_eips.resize(m_cold.size(), m_cold_eips[k]);
+    auto f = std::move(m_cold[k]);
+    f();
+    m_cold_eips.resize(m_cold.size(), m_cold_eips[k]);
   }
   m_cold.clear();
   std::stable_sort(m_pcs.begin(), m_pcs.end(),
@@ -211,14 +297,9 @@ void Emitter::emit_block(const ir::Block& block) {
   }
   L(epilogue);
   store_tag(rcx);  // the block that leaves (rax holds the exit)
-  add(rsp, kFrameBytes);
-  pop(r15);
-  pop(r14);
-  pop(r13);
-  pop(r12);
-  pop(rbp);
-  pop(rbx);
-  ret();
+  jmp(m_shared_epilogue, T_NEAR);
+  m_cold_end = getSize();
+  to_hot();
   m_slow_at = nullptr;
 }
 

@@ -33,12 +33,38 @@ constexpr uint64_t encode_exit(interp::ExitKind kind, uint32_t slot = 0) {
 // Entry: uint64_t fn(ir::GuestEnv* env, uint64_t* temps, x86::FpuState** x87_slot).
 // Frame (rsp, 16-byte aligned, shared by chained blocks): [rsp+0..15]
 // scratch for x87 saves, [rsp+16] x87_slot.
+//
+// Code is written straight into the code cache (the buffer is the whole
+// cache), at two cursors: hot code (what runs when nothing unusual
+// happens) at one, cold code (slow paths, exit stubs, the block's entry
+// and its epilogue) at the other, in a separate region, so that the hot
+// code of consecutive blocks is packed into few cache lines and pages.
+// Jumps between them are rel32 within the one buffer. The host registers
+// are saved and the pinned ones set up once, by a prologue shared by all
+// blocks (emit_trampolines, QEMU's tb prologue): a block's entry (its
+// BlockFn, cold) loads the address of its body into rcx and jumps there;
+// every exit leaves through the block's epilogue (cold: stores its tag)
+// and the shared epilogue.
 class Emitter : public Xbyak::CodeGenerator {
  public:
-  explicit Emitter(size_t max_size);
+  Emitter(uint8_t* code, size_t size);
 
-  // Emits `block`; throws Xbyak::Error when it does not fit.
-  void emit_block(const ir::Block& block);
+  // The shared prologue and epilogue at offset `at` (at most `limit`).
+  void emit_trampolines(size_t at, size_t limit);
+  // Emits `block` with its hot code at offset hot (below hot_limit) and its
+  // cold code at cold (below cold_limit); throws Xbyak::Error when it does
+  // not fit (ERR_CODE_IS_TOO_BIG). Afterwards m_hot_end / m_cold_end are
+  // where they ended, m_entry_off is the BlockFn.
+  void emit_block(const ir::Block& block, size_t hot, size_t hot_limit, size_t cold,
+                  size_t cold_limit);
+  size_t m_hot_end = 0, m_cold_end = 0, m_entry_off = 0;
+  // Moves the emission cursor to the cold region / back to the hot one.
+  void to_cold();
+  void to_hot();
+  bool m_in_cold = false;
+  size_t m_other_pos = 0, m_other_limit = 0;  // the cursor not in use
+  const uint8_t* m_prologue = nullptr;
+  const uint8_t* m_shared_epilogue = nullptr;
 
   // The temps slot of v (its home when it has no register).
   Xbyak::Address tmp(ir::Value v) const { return qword[r14 + 8 * v.id]; }
@@ -78,6 +104,11 @@ class Emitter : public Xbyak::CodeGenerator {
   void cold_call_fn(const void* fn, const CallSaves& saves);
   // Leaves the block returning encode_exit(kind, slot).
   void leave(uint64_t exit_code);
+  // Jumps (jcc `cc`, the low nibble) to cold code that leaves the block
+  // returning exit_code (with the x87 residency of here).
+  void leave_cold_if(unsigned cc, uint64_t exit_code);
+  // jcc rel32 to `l` (cc: the low nibble of the condition code).
+  void jcc_near(unsigned cc, const Xbyak::Label& l);
   // A direct exit through `slot` to `eip`. Chaining: a patched `jmp rel32`
   // (QEMU's goto_tb), straight into the successor's body once exec linked
   // it, else (rel32 = 0) into the stub after it, which stores EIP and
@@ -88,7 +119,8 @@ class Emitter : public Xbyak::CodeGenerator {
   void leave_indirect();
 
   // Chaining (Jit::compile_chained). m_exit_sites: (direct exit slot,
-  // offset of its jmp's rel32 in the block) for exec to patch. The body
+  // offset of its jmp's rel32 in the code cache) for exec to patch; the
+  // rel32 first points at the exit's stub (cold). The body
   // starts with a test of GuestEnv::exit_request (leaves when set). `tag`
   // is written to temps[-1] when the block leaves (epilogue) and before C
   // calls (which block runs, for exec and SMC).

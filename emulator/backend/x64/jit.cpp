@@ -10,8 +10,6 @@ namespace dynemu::backend::x64 {
 
 namespace {
 thread_local x86::FpuState* t_x87_resident = nullptr;
-// Scratch buffer per block; a block whose code exceeds it stays interpreted.
-constexpr size_t kMaxBlockBytes = 1u << 20;
 }  // namespace
 
 x86::FpuState*& x87_resident_state() {
@@ -34,23 +32,29 @@ void recover_x87_after_fault(const void* host_fxsave) {
 bool Jit::guest_eip_at(uintptr_t host_pc, uint32_t& eip, uint64_t& tag) const {
   if (!m_cache.contains(host_pc)) return false;
   const uint32_t off = m_cache.offset_of(host_pc);
-  auto span = std::upper_bound(m_spans.begin(), m_spans.end(), off,
+  const std::vector<BlockSpan>& spans = off < m_cache.cold_begin() ? m_hot_spans : m_cold_spans;
+  auto span = std::upper_bound(spans.begin(), spans.end(), off,
                                [](uint32_t o, const BlockSpan& b) { return o < b.start; });
-  if (span == m_spans.begin()) return false;
+  if (span == spans.begin()) return false;
   --span;
   if (off >= span->end) return false;
   const HostPc* first = m_pcs.data() + span->first_pc;
   const HostPc* last = first + span->n_pcs;
   const HostPc* at =
       std::upper_bound(first, last, off, [](uint32_t o, const HostPc& p) { return o < p.off; });
-  if (at == first) return false;  // the prologue: no instruction yet
+  // Before the block's first instruction (its exit-request test, its
+  // entry): none.
+  if (at == first || at[-1].off < span->start) return false;
   eip = at[-1].eip;
   tag = span->tag;
   return true;
 }
 
 Jit::Jit(size_t cache_bytes, CodeCache::Views views)
-    : m_cache(cache_bytes, views), m_emitter(std::make_unique<Emitter>(kMaxBlockBytes)) {}
+    : m_cache(cache_bytes, views),
+      m_emitter(std::make_unique<Emitter>(m_cache.base(), m_cache.capacity())) {
+  if (m_cache.ok()) m_emitter->emit_trampolines(0, CodeCache::kTrampolineBytes);
+}
 
 Jit::~Jit() = default;
 
@@ -64,51 +68,74 @@ Jit::Chained Jit::compile_chained(const ir::Block& block, uint64_t tag,
 }
 
 void Jit::patch_exit(uint8_t* site, const void* target) {
-  // rel32 from the end of the jmp; 0: the stub right after it.
-  const auto from = reinterpret_cast<intptr_t>(site) + 4;
-  const auto rel = target ? static_cast<int32_t>(reinterpret_cast<intptr_t>(target) - from) : 0;
+  const auto from = reinterpret_cast<intptr_t>(site) + 4;  // rel32 from the jmp's end
+  if (!target) {
+    const uint32_t off = m_cache.offset_of(reinterpret_cast<uintptr_t>(site));
+    auto it = std::lower_bound(m_stubs.begin(), m_stubs.end(), std::make_pair(off, 0u));
+    if (it == m_stubs.end() || it->first != off) return;  // not a site of this epoch
+    target = m_cache.base() + it->second;
+  }
+  const auto rel = static_cast<int32_t>(reinterpret_cast<intptr_t>(target) - from);
   m_cache.patch32(site, static_cast<uint32_t>(rel));
+}
+
+void Jit::flush() {
+  m_cache.flush();
+  m_hot_spans.clear();
+  m_cold_spans.clear();
+  m_pcs.clear();
+  m_stubs.clear();
+  ++m_stats.flushes;
 }
 
 Jit::Chained Jit::compile(const ir::Block& block, bool chain, uint64_t tag,
                           const IndirectLookup& indirect) {
   if (!m_cache.ok()) return {};
-  m_emitter->m_chain = chain;
-  m_emitter->m_tag = tag;
-  m_emitter->m_indirect = chain ? indirect : IndirectLookup{};
-  try {
-    m_emitter->reset();
-    m_emitter->emit_block(block);
-    m_emitter->ready();
-  } catch (const Xbyak::Error&) {
-    ++m_stats.failures;
-    return {};
-  }
-  const auto* code = m_emitter->getCode();
-  const size_t len = m_emitter->getSize();
-  const uint8_t* host = m_cache.add(code, len);
-  if (!host) {
-    m_cache.flush();
-    forget_spans();
-    ++m_stats.flushes;
-    host = m_cache.add(code, len);
-    if (!host) {
+  Emitter& e = *m_emitter;
+  e.m_chain = chain;
+  e.m_tag = tag;
+  e.m_indirect = chain ? indirect : IndirectLookup{};
+  // Emitted in place; when a region fills up, the cache is flushed and the
+  // block emitted again (what it wrote is past the cursors: no one sees it).
+  for (bool retried = false;; retried = true) {
+    try {
+      e.emit_block(block, m_cache.hot(), m_cache.hot_limit(), m_cache.cold(), m_cache.cold_limit());
+      e.ready();
+      break;
+    } catch (const Xbyak::Error& err) {
+      if (static_cast<int>(err) == Xbyak::ERR_CODE_IS_TOO_BIG && !retried && !m_cache.empty()) {
+        flush();
+        continue;
+      }
       ++m_stats.failures;
       return {};
     }
   }
-  const uint32_t start = m_cache.offset_of(reinterpret_cast<uintptr_t>(host));
-  const std::vector<HostPc>& pcs = m_emitter->m_pcs;
-  m_spans.push_back({start, start + static_cast<uint32_t>(len), static_cast<uint32_t>(m_pcs.size()),
-                     static_cast<uint32_t>(pcs.size()), tag});
-  for (const HostPc& pc : pcs) m_pcs.push_back({start + pc.off, pc.eip});
+  const size_t hot = m_cache.hot(), cold = m_cache.cold();
+  m_cache.commit(e.m_hot_end, e.m_cold_end);
+  const auto first_pc = static_cast<uint32_t>(m_pcs.size());
+  m_pcs.insert(m_pcs.end(), e.m_pcs.begin(), e.m_pcs.end());
+  const auto n_pcs = static_cast<uint32_t>(e.m_pcs.size());
+  m_hot_spans.push_back(
+      {static_cast<uint32_t>(hot), static_cast<uint32_t>(e.m_hot_end), first_pc, n_pcs, tag});
+  m_cold_spans.push_back(
+      {static_cast<uint32_t>(cold), static_cast<uint32_t>(e.m_cold_end), first_pc, n_pcs, tag});
+  const size_t hot_len = e.m_hot_end - hot, cold_len = e.m_cold_end - cold;
   ++m_stats.blocks_compiled;
-  m_stats.host_bytes += len;
-  Chained c{
-      reinterpret_cast<BlockFn>(const_cast<uint8_t*>(host)), host + m_emitter->m_body_offset, {}};
-  c.exits.reserve(m_emitter->m_exit_sites.size());
-  for (auto [slot, off] : m_emitter->m_exit_sites)
-    c.exits.emplace_back(slot, const_cast<uint8_t*>(host) + off);
+  m_stats.host_bytes += hot_len + cold_len;
+  m_stats.hot_bytes += hot_len;
+  uint8_t* base = m_cache.base();
+  Chained c{reinterpret_cast<BlockFn>(base + e.m_entry_off), base + e.m_body_offset, {}, {}, {}};
+  c.hot = {base + hot, hot_len};
+  c.cold = {base + cold, cold_len};
+  c.exits.reserve(e.m_exit_sites.size());
+  for (auto [slot, off] : e.m_exit_sites) {
+    uint8_t* site = base + off;
+    c.exits.emplace_back(slot, site);
+    int32_t rel;
+    std::memcpy(&rel, site, 4);  // the stub, as emitted
+    m_stubs.emplace_back(off, static_cast<uint32_t>(static_cast<int64_t>(off) + 4 + rel));
+  }
   return c;
 }
 

@@ -29,6 +29,7 @@ void recover_x87_after_fault(const void* host_fxsave);
 struct JitStats {
   uint64_t blocks_compiled = 0;
   uint64_t host_bytes = 0;
+  uint64_t hot_bytes = 0;  // of host_bytes, in the hot region (Emitter)
   uint64_t flushes = 0;
   uint64_t failures = 0;  // blocks left to the interpreter (too big to emit)
 };
@@ -92,15 +93,23 @@ class Jit {
   // block enters; `exits` the patch sites: (direct exit slot, site), one
   // per emitted exit (an x87 block has two versions of each).
   // `indirect`: where its indirect exit looks the successor up (optional).
+  // `hot` and `cold`: the block's code in the two regions of the cache
+  // (Emitter), for perf maps and -d out_asm; fn is in the cold one.
+  struct Range {
+    const uint8_t* start = nullptr;
+    size_t size = 0;
+  };
   struct Chained {
     BlockFn fn = nullptr;
     const void* body = nullptr;
     std::vector<std::pair<uint32_t, uint8_t*>> exits;
+    Range hot, cold;
   };
   Chained compile_chained(const ir::Block& block, uint64_t tag,
                           const IndirectLookup& indirect = {});
   // Points the patched jump at `site` (from Chained::exits, code of the
-  // current epoch) at `target`, or back at its stub (null). Each call
+  // current epoch) at `target`, or back at its stub (null; the stubs are
+  // remembered per site for this). Each call
   // makes the code writable and back, unless inside a batch: between
   // begin_patches() and end_patches() it stays writable (no code runs).
   void patch_exit(uint8_t* site, const void* target);
@@ -127,19 +136,19 @@ class Jit {
   Chained compile(const ir::Block& block, bool chain, uint64_t tag, const IndirectLookup& indirect);
   CodeCache m_cache;
   std::unique_ptr<Emitter> m_emitter;
-  // The blocks of this epoch in code-cache order (bump allocation keeps
-  // them sorted by start) and their instructions' code offsets.
+  void flush();
+  // The blocks of this epoch in code-cache order, one list per region (bump
+  // allocation keeps each sorted by start), and their instructions' code
+  // offsets (sorted per block: hot ones, then cold ones).
   struct BlockSpan {
     uint32_t start, end;       // [start, end) in the code cache
     uint32_t first_pc, n_pcs;  // in m_pcs (offsets in the code cache)
     uint64_t tag;
   };
-  std::vector<BlockSpan> m_spans;
+  std::vector<BlockSpan> m_hot_spans, m_cold_spans;
   std::vector<HostPc> m_pcs;
-  void forget_spans() {
-    m_spans.clear();
-    m_pcs.clear();
-  }
+  // (exit site, its stub), offsets in the code cache, sorted by site.
+  std::vector<std::pair<uint32_t, uint32_t>> m_stubs;
   JitStats m_stats;
 };
 
