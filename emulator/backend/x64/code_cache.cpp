@@ -15,7 +15,7 @@ constexpr size_t kHugePage = 2u << 20;
 
 CodeCache::CodeCache(size_t bytes, Views) {
   m_size = (bytes + kPage - 1) & ~(kPage - 1);
-  if (m_size < kPage) return;
+  if (m_size < 4 * kTrampolineBytes) return;
   // Over-allocate by a huge page, then trim to a 2 MiB aligned start so
   // that every 2 MiB of the cache can be one huge page.
   const size_t want = m_size >= kHugePage ? m_size + kHugePage : m_size;

@@ -24,7 +24,7 @@ void Emitter::to_hot() {
   m_in_cold = false;
 }
 
-void Emitter::emit_trampolines(size_t at, size_t limit) {
+void Emitter::emit_trampolines(size_t at, size_t limit, const Jit* jit) {
   reset();
   maxSize_ = limit;
   setSize(at);
@@ -55,6 +55,7 @@ void Emitter::emit_trampolines(size_t at, size_t limit) {
   pop(rbp);
   pop(rbx);
   ret();
+  emit_trampoline_thunks(*this, jit);
 }
 
 void Emitter::jcc_near(unsigned cc, const Xbyak::Label& l) {

@@ -49,8 +49,9 @@ class Emitter : public Xbyak::CodeGenerator {
  public:
   Emitter(uint8_t* code, size_t size);
 
-  // The shared prologue and epilogue at offset `at` (at most `limit`).
-  void emit_trampolines(size_t at, size_t limit);
+  // The shared prologue and epilogue at offset `at` (at most `limit`), and
+  // the soft-TLB thunks (calling back into `jit` on a miss).
+  void emit_trampolines(size_t at, size_t limit, const Jit* jit);
   // Emits `block` with its hot code at offset hot (below hot_limit) and its
   // cold code at cold (below cold_limit); throws Xbyak::Error when it does
   // not fit (ERR_CODE_IS_TOO_BIG). Afterwards m_hot_end / m_cold_end are
@@ -65,6 +66,8 @@ class Emitter : public Xbyak::CodeGenerator {
   size_t m_other_pos = 0, m_other_limit = 0;  // the cursor not in use
   const uint8_t* m_prologue = nullptr;
   const uint8_t* m_shared_epilogue = nullptr;
+  // Soft-TLB access thunks (emit_softmmu.h), null until emitted.
+  const uint8_t* m_thunks[16] = {};
 
   // The temps slot of v (its home when it has no register).
   Xbyak::Address tmp(ir::Value v) const { return qword[r14 + 8 * v.id]; }
@@ -198,6 +201,9 @@ class Emitter : public Xbyak::CodeGenerator {
   uint32_t m_pos = 0;                     // index of the instruction being emitted
   uint16_t m_cur_dst = ir::Value::kNone;  // its result
 };
+
+// The soft-TLB thunks into the shared trampoline code (emit_memory.cpp).
+void emit_trampoline_thunks(Emitter& e, const Jit* jit);
 
 // One emitter per IR opcode, defined by the op-group files (emit_alu.cpp,
 // emit_memory.cpp, emit_flags.cpp, emit_control.cpp, emit_helpers.cpp); a
