@@ -32,10 +32,11 @@ struct TlbEntry {
 static_assert(sizeof(TlbEntry) == 32);
 // Two sets of kTlbEntries each: [0] supervisor accesses (CPL 0-2 and the
 // implicit GDT/IDT/TSS accesses), [1] user accesses (CPL 3).
-// 12: Linux's kernel text alone spans 10 MiB; with 1024 entries per set
+// 13: Linux's kernel text alone spans 10 MiB; with 1024 entries per set
 // its code pages evicted each other's exec entries (7 of an idle tick's
-// inline indirect lookups missed; 1 with 4096).
-inline constexpr uint32_t kTlbBits = 12;
+// inline indirect lookups missed; 1 with 4096, as a data page 16 MiB away
+// still took one's slot each tick; none with 8192).
+inline constexpr uint32_t kTlbBits = 13;
 // Inst::aux of the IR loads and stores of a system-mode block (set by exec
 // before compiling): the access goes through the soft TLB, in the user set
 // when kMemUserTlb (the block runs at CPL 3).
