@@ -11,6 +11,17 @@ namespace {
 constexpr size_t kPage = 4096;
 constexpr size_t kHugePage = 2u << 20;
 
+// Where to ask for the mapping: just below the executable, so that compiled
+// code reaches our helpers with call rel32 (Emitter::call_c; QEMU places its
+// buffer near the executable for the same reason). The kernel may put it
+// elsewhere: calls then go through a register.
+void* near_executable(size_t size) {
+  const auto text = reinterpret_cast<uintptr_t>(&near_executable);
+  const uintptr_t gap = size + (64u << 20);
+  if (text < gap + (1u << 30)) return nullptr;
+  return reinterpret_cast<void*>((text - gap) & ~uintptr_t{kHugePage - 1});
+}
+
 }  // namespace
 
 CodeCache::CodeCache(size_t bytes, Views) {
@@ -19,8 +30,8 @@ CodeCache::CodeCache(size_t bytes, Views) {
   // Over-allocate by a huge page, then trim to a 2 MiB aligned start so
   // that every 2 MiB of the cache can be one huge page.
   const size_t want = m_size >= kHugePage ? m_size + kHugePage : m_size;
-  void* p =
-      mmap(nullptr, want, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(near_executable(want), want, PROT_READ | PROT_WRITE | PROT_EXEC,
+                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return;
   auto* raw = static_cast<uint8_t*>(p);
   uint8_t* start = raw;

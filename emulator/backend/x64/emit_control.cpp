@@ -91,20 +91,23 @@ unsigned compare_for_exit(Emitter& e, const ir::Inst& c) {
 
 void emit_ExitIf(Emitter& e, const ir::Inst& i) {
   Xbyak::Label stay;
+  // The exit in between is at most ~30 bytes (its stub is cold) unless it
+  // saves a resident x87 state first.
+  const auto type = e.m_x87_resident ? Emitter::T_NEAR : Emitter::T_SHORT;
   if (const ir::Inst* c = e.m_fused_cmp) {
     e.m_fused_cmp = nullptr;
     switch (compare_for_exit(e, *c)) {
-      case 0x5: e.jne(stay, Emitter::T_NEAR); break;
-      case 0x4: e.je(stay, Emitter::T_NEAR); break;
-      case 0x3: e.jae(stay, Emitter::T_NEAR); break;
-      case 0x7: e.ja(stay, Emitter::T_NEAR); break;
-      case 0xd: e.jge(stay, Emitter::T_NEAR); break;
-      default: e.jg(stay, Emitter::T_NEAR); break;
+      case 0x5: e.jne(stay, type); break;
+      case 0x4: e.je(stay, type); break;
+      case 0x3: e.jae(stay, type); break;
+      case 0x7: e.ja(stay, type); break;
+      case 0xd: e.jge(stay, type); break;
+      default: e.jg(stay, type); break;
     }
   } else {
     e.load32(eax, i.args[0]);
     e.test(eax, eax);
-    e.jz(stay, Emitter::T_NEAR);
+    e.jz(stay, type);
   }
   e.leave_direct(i.aux, static_cast<uint32_t>(i.imm));
   e.L(stay);

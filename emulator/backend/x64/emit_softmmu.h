@@ -146,8 +146,7 @@ inline void emit_softmmu_thunk(Emitter& e, const Jit* jit, bool store, unsigned 
   e.mov(rsi, r13);
   e.mov(r8, qword[rsp + 24]);
   e.mov(r9, r14);
-  e.mov(rax, reinterpret_cast<uint64_t>(&jit_softmmu_miss));
-  e.call(rax);
+  e.call_c(reinterpret_cast<const void*>(&jit_softmmu_miss));
   e.pop(r11);
   e.pop(r10);
   e.pop(r9);

@@ -58,6 +58,18 @@ void Emitter::emit_trampolines(size_t at, size_t limit, const Jit* jit) {
   emit_trampoline_thunks(*this, jit);
 }
 
+void Emitter::call_c(const void* fn) {
+  // The code cache is mapped near the executable (CodeCache) so that its
+  // functions are in reach of a call rel32 (5 bytes instead of 12).
+  const auto rel = reinterpret_cast<intptr_t>(fn) - reinterpret_cast<intptr_t>(getCurr() + 5);
+  if (rel == static_cast<int32_t>(rel)) {
+    call(fn);
+  } else {
+    mov(rax, reinterpret_cast<uint64_t>(fn));
+    call(rax);
+  }
+}
+
 void Emitter::jcc_near(unsigned cc, const Xbyak::Label& l) {
   switch (cc & 0xf) {
     case 0x2: jb(l, T_NEAR); break;
@@ -152,8 +164,7 @@ void Emitter::call_fn(const void* fn) {
   m_ra.for_live_caller_saved(m_pos, m_cur_dst, [&](uint16_t t, unsigned p) {
     mov(qword[r14 + 8 * t], Xbyak::Reg64(RegAlloc::host_index(p)));
   });
-  mov(rax, reinterpret_cast<uint64_t>(fn));
-  call(rax);
+  call_c(fn);
   m_ra.for_live_caller_saved(m_pos, m_cur_dst, [&](uint16_t t, unsigned p) {
     mov(Xbyak::Reg64(RegAlloc::host_index(p)), qword[r14 + 8 * t]);
   });
@@ -175,8 +186,7 @@ void Emitter::cold_call_fn(const void* fn, const CallSaves& saves) {
   store_eip(saves.eip);           // cold: any slow path may raise (#PF, SMC stop)
   if (saves.writes) store_tag();  // a store may rewrite the running block
   for (auto [t, p] : saves.regs) mov(qword[r14 + 8 * t], Xbyak::Reg64(RegAlloc::host_index(p)));
-  mov(rax, reinterpret_cast<uint64_t>(fn));
-  call(rax);
+  call_c(fn);
   for (auto [t, p] : saves.regs) mov(Xbyak::Reg64(RegAlloc::host_index(p)), qword[r14 + 8 * t]);
   if (saves.x87) x87_load_code(rcx, rdx);
 }

@@ -93,6 +93,8 @@ class Emitter : public Xbyak::CodeGenerator {
   // Temps cached in caller-saved registers are written back to their slots
   // before and reloaded after (arguments already in rdi..r8 stay intact).
   void call_fn(const void* fn);
+  // The call instruction itself: rel32 when `fn` is in reach, else via rax.
+  void call_c(const void* fn);
   // Out-of-line code (rarely taken paths), emitted after the block's body:
   // keeps the hot path dense. A cold path that calls C takes a snapshot of
   // what call_fn would save here (cold_call_fn, at its emission).
