@@ -1,18 +1,17 @@
 #pragma once
 
-// System mode guest memory (IR loads/stores marked ir::kMemSoftMmu): the
-// soft TLB lookup inline (tag compare, host = linear + addend), and only
-// that: a miss, MMIO, ROM and code pages take the MMU's slow path
-// (mmu::load_slow / store_slow) out of line, after the block's body
-// (Emitter::m_cold), as QEMU does, so the hot path stays dense (the guest's
-// periodic tick runs a few hundred cold blocks: fewer host cache lines per
-// block count). A #PF raised there leaves the block with an exception
-// exit, EIP already at the faulting instruction. Scratch registers only
-// (rdx, rsi; rax/r8 when the address/value has no register; the slow path
-// uses the call registers); the slow path goes through
-// Emitter::cold_call_fn, which writes back and reloads what the block
-// caches in registers. Header-only: included by emit_memory.cpp, the only
-// user.
+// System mode guest memory (IR loads/stores marked ir::kMemSoftMmu): a
+// call to a soft-TLB thunk shared by all blocks (emit_softmmu_thunks, in
+// the code cache's trampolines), or, while the guest x87 state is resident
+// in the host unit, the lookup inline (tag compare, host = linear +
+// addend) with the MMU's slow path (mmu::load_slow / store_slow: misses,
+// MMIO, ROM and code pages) out of line in the cold region
+// (Emitter::m_cold), as QEMU does. A #PF raised there leaves the block
+// with an exception exit, EIP already at the faulting instruction. Scratch
+// registers only (rdx, rsi; rax/r8 for the address/value); the inline slow
+// path goes through Emitter::cold_call_fn, which writes back and reloads
+// what the block caches in registers. Header-only: included by
+// emit_memory.cpp, the only user.
 #include <memory>
 
 #include "emulator/backend/x64/emitter.h"
