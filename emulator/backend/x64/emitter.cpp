@@ -56,6 +56,7 @@ void Emitter::emit_trampolines(size_t at, size_t limit, const Jit* jit) {
   pop(rbx);
   ret();
   emit_trampoline_thunks(*this, jit);
+  emit_check_thunks(*this, jit);
 }
 
 void Emitter::call_c(const void* fn) {
@@ -213,7 +214,14 @@ void Emitter::leave_direct(uint32_t slot, uint32_t eip) {
     auto stub = std::make_shared<Xbyak::Label>();
     // A store of this block rewrote it: exec must not follow its chain.
     // (Not when an InsnStart after the last store checked it already.)
-    if (m_store_unchecked) {
+    // The shared check leaves with Stopped at the EIP of its host code
+    // (Jit::guest_eip_at): here the exit's target, where exec continues
+    // (as after the stub; exec chains neither).
+    const bool shared_check = m_store_unchecked && m_stop_check;
+    if (shared_check) {
+      m_pcs.push_back({static_cast<uint32_t>(getSize()), eip});
+      call(m_stop_check);
+    } else if (m_store_unchecked) {
       cmp(byte[r13 + offsetof(ir::GuestEnv, block_invalidated)], 0);
       jne(*stub, T_NEAR);
     }
@@ -221,6 +229,9 @@ void Emitter::leave_direct(uint32_t slot, uint32_t eip) {
     // the stub (cold), which stores the next EIP and leaves.
     jmp(*stub, T_NEAR);
     m_exit_sites.emplace_back(slot, static_cast<uint32_t>(getSize() - 4));
+    // The code after this exit (a conditional one's fall-through) is the
+    // current instruction's again.
+    if (shared_check) m_pcs.push_back({static_cast<uint32_t>(getSize()), m_cur_eip});
     m_cold.push_back([this, stub, slot, eip] {
       L(*stub);
       const bool resident = m_x87_resident;
@@ -274,8 +285,12 @@ void Emitter::emit_block(const ir::Block& block, size_t hot, size_t hot_limit, s
     // the first instruction, so that loops of chained blocks stay
     // interruptible without a budget.
     // EIP is not stored: exec sets it to the block's start (kEntryStop).
-    cmp(byte[r13 + offsetof(ir::GuestEnv, exit_request)], 0);
-    jne(request, T_NEAR);
+    if (m_entry_check) {
+      call(m_entry_check);  // 5 bytes instead of 11
+    } else {
+      cmp(byte[r13 + offsetof(ir::GuestEnv, exit_request)], 0);
+      jne(request, T_NEAR);
+    }
   }
   L(entered);
   if (has_fast) {

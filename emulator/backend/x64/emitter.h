@@ -68,6 +68,10 @@ class Emitter : public Xbyak::CodeGenerator {
   const uint8_t* m_shared_epilogue = nullptr;
   // Soft-TLB access thunks (emit_softmmu.h), null until emitted.
   const uint8_t* m_thunks[16] = {};
+  // The exit-request test of a chained entry and the block-invalidated
+  // test after a store (emit_control.cpp), null until emitted.
+  const uint8_t* m_entry_check = nullptr;
+  const uint8_t* m_stop_check = nullptr;
 
   // The temps slot of v (its home when it has no register).
   Xbyak::Address tmp(ir::Value v) const { return qword[r14 + 8 * v.id]; }
@@ -206,6 +210,8 @@ class Emitter : public Xbyak::CodeGenerator {
 
 // The soft-TLB thunks into the shared trampoline code (emit_memory.cpp).
 void emit_trampoline_thunks(Emitter& e, const Jit* jit);
+// The shared exit-request and block-invalidated checks (emit_control.cpp).
+void emit_check_thunks(Emitter& e, const Jit* jit);
 
 // One emitter per IR opcode, defined by the op-group files (emit_alu.cpp,
 // emit_memory.cpp, emit_flags.cpp, emit_control.cpp, emit_helpers.cpp); a

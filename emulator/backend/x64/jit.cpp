@@ -29,15 +29,28 @@ void recover_x87_after_fault(const void* host_fxsave) {
   std::memcpy(image + 12, pointers, sizeof pointers);
 }
 
-bool Jit::guest_eip_at(uintptr_t host_pc, uint32_t& eip, uint64_t& tag) const {
-  if (!m_cache.contains(host_pc)) return false;
+const Jit::BlockSpan* Jit::span_at(uintptr_t host_pc) const {
+  if (!m_cache.contains(host_pc)) return nullptr;
   const uint32_t off = m_cache.offset_of(host_pc);
   const std::vector<BlockSpan>& spans = off < m_cache.cold_begin() ? m_hot_spans : m_cold_spans;
   auto span = std::upper_bound(spans.begin(), spans.end(), off,
                                [](uint32_t o, const BlockSpan& b) { return o < b.start; });
-  if (span == spans.begin()) return false;
+  if (span == spans.begin()) return nullptr;
   --span;
-  if (off >= span->end) return false;
+  return off < span->end ? &*span : nullptr;
+}
+
+bool Jit::tag_at(uintptr_t host_pc, uint64_t& tag) const {
+  const BlockSpan* span = span_at(host_pc);
+  if (!span) return false;
+  tag = span->tag;
+  return true;
+}
+
+bool Jit::guest_eip_at(uintptr_t host_pc, uint32_t& eip, uint64_t& tag) const {
+  const BlockSpan* span = span_at(host_pc);
+  if (!span) return false;
+  const uint32_t off = m_cache.offset_of(host_pc);
   const HostPc* first = m_pcs.data() + span->first_pc;
   const HostPc* last = first + span->n_pcs;
   const HostPc* at =

@@ -123,6 +123,8 @@ class Jit {
   // tag (compile_chained) and returns true. Async-signal-safe (binary
   // searches, no allocation): the host fault handler calls it.
   bool guest_eip_at(uintptr_t host_pc, uint32_t& eip, uint64_t& tag) const;
+  // The tag of the block whose code contains host_pc (any part of it).
+  bool tag_at(uintptr_t host_pc, uint64_t& tag) const;
   const JitStats& stats() const { return m_stats; }
 
   // Runs compiled code. `temps` holds at least block.temp_types.size()
@@ -146,6 +148,7 @@ class Jit {
     uint64_t tag;
   };
   std::vector<BlockSpan> m_hot_spans, m_cold_spans;
+  const BlockSpan* span_at(uintptr_t host_pc) const;  // async-signal-safe
   std::vector<HostPc> m_pcs;
   // (exit site, its stub), offsets in the code cache, sorted by site.
   std::vector<std::pair<uint32_t, uint32_t>> m_stubs;
