@@ -32,7 +32,7 @@ class CodeCache {
   CodeCache(const CodeCache&) = delete;
   CodeCache& operator=(const CodeCache&) = delete;
 
-  static constexpr size_t kTrampolineBytes = 4096;
+  static constexpr size_t kTrampolineBytes = 256;
   // Where the next block's hot / cold code goes, and where each region ends.
   size_t hot() const { return m_hot; }
   size_t cold() const { return m_cold; }

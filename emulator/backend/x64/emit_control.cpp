@@ -57,12 +57,11 @@ void emit_InsnStart(Emitter& e, const ir::Inst& i) {
   }
 }
 
-// The shared checks (Emitter::m_entry_check, m_stop_check), called from
-// blocks; they leave the block through the shared epilogue when exec
-// wants control back (GuestEnv::exit_request, at a chained entry) or a
-// store rewrote the running block (block_invalidated, at the next
-// instruction). On the way out, C code finds the block (tag) and the
-// instruction (EIP) from the return address, as for a host fault.
+// The shared block-invalidated check (Emitter::m_stop_check), called from
+// blocks after a store: leaves the block through the shared epilogue
+// (Stopped) when a store rewrote the running block. On the way out, C code
+// finds the block (tag) and the instruction to continue at (EIP) from the
+// return address, as for a host fault.
 extern "C" void jit_stop_here(const Jit* jit, uintptr_t ret, uint64_t* temps,
                               x86::CpuState* state) {
   uint32_t eip = 0;
@@ -72,31 +71,24 @@ extern "C" void jit_stop_here(const Jit* jit, uintptr_t ret, uint64_t* temps,
     if (tag) temps[-1] = tag;
   }
 }
-extern "C" void jit_entry_stop(const Jit* jit, uintptr_t ret, uint64_t* temps) {
-  uint64_t tag = 0;
-  if (jit->tag_at(ret - 1, tag) && tag) temps[-1] = tag;
-}
 
 void emit_check_thunks(Emitter& e, const Jit* jit) {
-  for (bool entry : {true, false}) {
-    Xbyak::Label out;
-    e.align(16);
-    (entry ? e.m_entry_check : e.m_stop_check) = e.getCurr();
-    e.cmp(byte[r13 + (entry ? offsetof(ir::GuestEnv, exit_request) : kInvalidated)], 0);
-    e.jne(out, Emitter::T_SHORT);
-    e.ret();
-    e.L(out);
-    e.mov(rdi, reinterpret_cast<uint64_t>(jit));
-    e.mov(rsi, qword[rsp]);
-    e.mov(rdx, r14);
-    e.mov(rcx, rbx);
-    e.sub(rsp, 8);  // 16-byte aligned for the call
-    e.call_c(entry ? reinterpret_cast<const void*>(&jit_entry_stop)
-                   : reinterpret_cast<const void*>(&jit_stop_here));
-    e.add(rsp, 16);  // and the block's return address: it is left
-    e.mov(rax, entry ? encode_exit(ExitKind::Stopped, kEntryStop) : encode_exit(ExitKind::Stopped));
-    e.jmp(e.m_shared_epilogue, Emitter::T_NEAR);
-  }
+  Xbyak::Label out;
+  e.align(16);
+  e.m_stop_check = e.getCurr();
+  e.cmp(byte[r13 + kInvalidated], 0);
+  e.jne(out, Emitter::T_SHORT);
+  e.ret();
+  e.L(out);
+  e.mov(rdi, reinterpret_cast<uint64_t>(jit));
+  e.mov(rsi, qword[rsp]);
+  e.mov(rdx, r14);
+  e.mov(rcx, rbx);
+  e.sub(rsp, 8);  // 16-byte aligned for the call
+  e.call_c(reinterpret_cast<const void*>(&jit_stop_here));
+  e.add(rsp, 16);  // and the block's return address: it is left
+  e.mov(eax, static_cast<uint32_t>(encode_exit(ExitKind::Stopped)));
+  e.jmp(e.m_shared_epilogue, Emitter::T_NEAR);
 }
 
 namespace {

@@ -117,10 +117,6 @@ void store(Emitter& e, const ir::Inst& i, unsigned len) {
 
 }  // namespace
 
-void emit_trampoline_thunks(Emitter& e, const Jit* jit) {
-  emit_softmmu_thunks(e, jit);
-}
-
 void emit_GetGpr(Emitter& e, const ir::Inst& i) {
   if (e.in_reg(i.dst)) return e.mov(e.reg32(i.dst), dword[rbx + gpr_off(i.imm)]);
   e.mov(eax, dword[rbx + gpr_off(i.imm)]);

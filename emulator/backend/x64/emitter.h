@@ -50,7 +50,7 @@ class Emitter : public Xbyak::CodeGenerator {
   Emitter(uint8_t* code, size_t size);
 
   // The shared prologue and epilogue at offset `at` (at most `limit`), and
-  // the soft-TLB thunks (calling back into `jit` on a miss).
+  // the shared checks (calling back into `jit` on the way out).
   void emit_trampolines(size_t at, size_t limit, const Jit* jit);
   // Emits `block` with its hot code at offset hot (below hot_limit) and its
   // cold code at cold (below cold_limit); throws Xbyak::Error when it does
@@ -66,11 +66,8 @@ class Emitter : public Xbyak::CodeGenerator {
   size_t m_other_pos = 0, m_other_limit = 0;  // the cursor not in use
   const uint8_t* m_prologue = nullptr;
   const uint8_t* m_shared_epilogue = nullptr;
-  // Soft-TLB access thunks (emit_softmmu.h), null until emitted.
-  const uint8_t* m_thunks[16] = {};
-  // The exit-request test of a chained entry and the block-invalidated
-  // test after a store (emit_control.cpp), null until emitted.
-  const uint8_t* m_entry_check = nullptr;
+  // The block-invalidated test after a store (emit_control.cpp), null
+  // until emitted.
   const uint8_t* m_stop_check = nullptr;
 
   // The temps slot of v (its home when it has no register).
@@ -208,9 +205,7 @@ class Emitter : public Xbyak::CodeGenerator {
   uint16_t m_cur_dst = ir::Value::kNone;  // its result
 };
 
-// The soft-TLB thunks into the shared trampoline code (emit_memory.cpp).
-void emit_trampoline_thunks(Emitter& e, const Jit* jit);
-// The shared exit-request and block-invalidated checks (emit_control.cpp).
+// The shared block-invalidated check (emit_control.cpp).
 void emit_check_thunks(Emitter& e, const Jit* jit);
 
 // One emitter per IR opcode, defined by the op-group files (emit_alu.cpp,

@@ -40,13 +40,6 @@ const Jit::BlockSpan* Jit::span_at(uintptr_t host_pc) const {
   return off < span->end ? &*span : nullptr;
 }
 
-bool Jit::tag_at(uintptr_t host_pc, uint64_t& tag) const {
-  const BlockSpan* span = span_at(host_pc);
-  if (!span) return false;
-  tag = span->tag;
-  return true;
-}
-
 bool Jit::guest_eip_at(uintptr_t host_pc, uint32_t& eip, uint64_t& tag) const {
   const BlockSpan* span = span_at(host_pc);
   if (!span) return false;

@@ -123,8 +123,6 @@ class Jit {
   // tag (compile_chained) and returns true. Async-signal-safe (binary
   // searches, no allocation): the host fault handler calls it.
   bool guest_eip_at(uintptr_t host_pc, uint32_t& eip, uint64_t& tag) const;
-  // The tag of the block whose code contains host_pc (any part of it).
-  bool tag_at(uintptr_t host_pc, uint64_t& tag) const;
   const JitStats& stats() const { return m_stats; }
 
   // Runs compiled code. `temps` holds at least block.temp_types.size()
