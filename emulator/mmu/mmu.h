@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "emulator/ir/helper.h"
+#include "emulator/mmu/huge_pages.h"
 #include "emulator/mmu/phys_memory.h"
 #include "emulator/x86/cpu_state.h"
 
@@ -36,6 +37,11 @@ inline constexpr uint32_t kTlbLarge = 2;   // from a 4 MiB page (INVLPG drops al
 class Mmu final : public ir::SystemMemory {
  public:
   Mmu(PhysMemory& phys, x86::CpuState& state);
+  // On huge pages (map_huge): the soft TLB (2 x ir::kTlbEntries entries, 512
+  // KiB) is touched sparsely and cold by every guest timer tick, and on 4 KiB
+  // pages each entry touched would cost a host TLB miss too.
+  static void* operator new(size_t bytes) { return map_huge(bytes); }
+  static void operator delete(void* p, size_t bytes) { unmap_huge(p, bytes); }
 
   ir::TlbEntry* tlb() { return &m_tlb[0][0]; }
   PhysMemory& phys() { return m_phys; }

@@ -1,10 +1,9 @@
 #include "emulator/mmu/phys_memory.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstring>
-#include <new>
+
+#include "emulator/mmu/huge_pages.h"
 
 namespace dynemu::mmu {
 
@@ -45,21 +44,11 @@ struct PhysMemory::Region {
   uint64_t end() const { return uint64_t{base} + size; }
 };
 
-PhysMemory::HostRam::HostRam(uint32_t bytes) {
-  constexpr size_t kHuge = size_t{2} << 20;
-  const size_t len = std::max<size_t>(bytes, 1);
-  mapped = len + kHuge;
-  void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  base = static_cast<uint8_t*>(p);
-  const uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  data = reinterpret_cast<uint8_t*>(aligned);
-  // Advice only: without THP (or with it off) the pages stay 4 KiB.
-  madvise(data, (len + kHuge - 1) & ~(kHuge - 1), MADV_HUGEPAGE);
-}
+PhysMemory::HostRam::HostRam(uint32_t size)
+    : data(static_cast<uint8_t*>(map_huge(size))), bytes(size) {}
 
 PhysMemory::HostRam::~HostRam() {
-  munmap(base, mapped);
+  unmap_huge(data, bytes);
 }
 
 PhysMemory::PhysMemory(uint32_t ram_bytes)

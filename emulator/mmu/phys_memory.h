@@ -78,15 +78,13 @@ class PhysMemory {
   PhysPage& slot(uint32_t page_index);
 
   static constexpr unsigned kChunkPages = 1024;  // 4 MiB of address space per chunk
-  // Guest RAM: an anonymous mapping (zero pages until touched) aligned to
-  // 2 MiB and backed by transparent huge pages where the host allows it:
-  // the guest's kernel data, page tables and stacks then cost the host
-  // far fewer TLB misses (an idle guest's timer tick touches them cold).
+  // Guest RAM: zero pages until touched, on huge pages (map_huge): the
+  // guest's kernel data, page tables and stacks then cost the host far
+  // fewer TLB misses (an idle guest's timer tick touches them cold).
   struct HostRam {
     uint8_t* data = nullptr;
-    size_t mapped = 0;  // bytes of the whole mapping (alignment slack included)
-    uint8_t* base = nullptr;
-    explicit HostRam(uint32_t bytes);
+    size_t bytes = 0;
+    explicit HostRam(uint32_t size);
     ~HostRam();
     HostRam(const HostRam&) = delete;
     HostRam& operator=(const HostRam&) = delete;
