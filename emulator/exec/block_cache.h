@@ -220,12 +220,10 @@ class BlockCache {
   void unlink(std::vector<JitLink>& links) {
     if (links.empty()) return;
     const bool code_live = jit && jit_links_jit_epoch == jit->epoch();
-    if (code_live) jit->begin_patches();
     for (const JitLink& link : links) {
       *link.slot = 0;
       if (code_live) jit->patch_exit(link.site, nullptr);
     }
-    if (code_live) jit->end_patches();
     links.clear();
   }
   void set_code_page(uint32_t page) {

@@ -46,11 +46,8 @@ struct Cpu::Impl {
     // BlockCache::on_code_page): stores need no check, a write faults.
     if (cache.on_code_page) env.code_pages = nullptr;
     if (!config.translate) config.translate = x86::translate_block;
-    // System mode never forks: its many blocks go into aliased code views.
     if (config.engine != Engine::Interp && !cache.jit)
-      cache.jit = std::make_unique<backend::x64::Jit>(
-          config.jit_cache_bytes, c.phys ? backend::x64::CodeCache::Views::Aliased
-                                         : backend::x64::CodeCache::Views::Single);
+      cache.jit = std::make_unique<backend::x64::Jit>(config.jit_cache_bytes);
     // Lazy EIP: the host fault handler finds the faulting instruction.
     trap.jit = cache.jit.get();
     trap.state = &state;

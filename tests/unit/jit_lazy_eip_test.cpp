@@ -150,72 +150,67 @@ TEST(JitLazyEip, EipExactAtFaultsCallsAndExits) {
 // exec points at B's body (and back at A's stub); B, entered by a chained
 // jump, leaves at once when GuestEnv::exit_request is set.
 TEST(JitLazyEip, PatchedExitsLinkUnlinkAndSeeExitRequests) {
-  for (const auto views :
-       {backend::x64::CodeCache::Views::Single, backend::x64::CodeCache::Views::Aliased}) {
-    Jit jit(1u << 20, views);
-    ir::Block a;
-    a.start_eip = 0x1000;
-    {
-      Builder b(a);
-      b.insn_start(0x1000);
-      b.set_gpr(x86::kEax, b.add(b.get_gpr(x86::kEax), b.imm32(1)));
-      b.exit_jump(0x2000);
-    }
-    ir::Block bb;
-    bb.start_eip = 0x2000;
-    {
-      Builder b(bb);
-      b.insn_start(0x2000);
-      b.set_gpr(x86::kEcx, b.add(b.get_gpr(x86::kEcx), b.imm32(1)));
-      b.exit_syscall(0x2002);
-    }
-    const Jit::Chained ca = jit.compile_chained(a, 0xa);
-    const Jit::Chained cb = jit.compile_chained(bb, 0xb);
-    ASSERT_NE(ca.fn, nullptr);
-    ASSERT_NE(cb.fn, nullptr);
-    ASSERT_EQ(ca.exits.size(), 1u);
-    EXPECT_EQ(ca.exits[0].first, 0u);
-
-    x86::CpuState s{};
-    ir::GuestEnv env;
-    env.state = &s;
-    std::vector<uint64_t> temps(64);
-    uint64_t* t = temps.data() + 1;  // temps[-1]: the block that left
-    auto run = [&] { return Jit::run(ca.fn, env, t); };
-
-    auto exit = run();  // unlinked: A leaves through its stub
-    EXPECT_EQ(exit.kind, interp::ExitKind::Direct);
-    EXPECT_EQ(exit.slot, 0u);
-    EXPECT_EQ(s.eip, 0x2000u);
-    EXPECT_EQ(temps[0], 0xau);
-    EXPECT_EQ(s.gpr[x86::kEcx], 0u);
-
-    jit.patch_exit(ca.exits[0].second, cb.body);
-    s.eip = 0;
-    exit = run();  // linked: B runs after A, no return in between
-    EXPECT_EQ(exit.kind, interp::ExitKind::Syscall);
-    EXPECT_EQ(s.eip, 0x2002u);
-    EXPECT_EQ(temps[0], 0xbu);
-    EXPECT_EQ(s.gpr[x86::kEax], 2u);
-    EXPECT_EQ(s.gpr[x86::kEcx], 1u);
-
-    env.exit_request = 1;  // A (entered from the loop) runs; B leaves at entry
-    exit = run();
-    EXPECT_EQ(exit.kind, interp::ExitKind::Stopped);
-    EXPECT_EQ(exit.slot, backend::x64::kEntryStop);  // EIP: B's start, set by exec
-    EXPECT_EQ(temps[0], 0xbu);
-    EXPECT_EQ(s.gpr[x86::kEax], 3u);
-    EXPECT_EQ(s.gpr[x86::kEcx], 1u);
-    env.exit_request = 0;
-
-    jit.begin_patches();  // a batch, as exec unlinks
-    jit.patch_exit(ca.exits[0].second, nullptr);
-    jit.end_patches();
-    exit = run();
-    EXPECT_EQ(exit.kind, interp::ExitKind::Direct);
-    EXPECT_EQ(s.eip, 0x2000u);
-    EXPECT_EQ(s.gpr[x86::kEcx], 1u);
+  Jit jit(1u << 20);
+  ir::Block a;
+  a.start_eip = 0x1000;
+  {
+    Builder b(a);
+    b.insn_start(0x1000);
+    b.set_gpr(x86::kEax, b.add(b.get_gpr(x86::kEax), b.imm32(1)));
+    b.exit_jump(0x2000);
   }
+  ir::Block bb;
+  bb.start_eip = 0x2000;
+  {
+    Builder b(bb);
+    b.insn_start(0x2000);
+    b.set_gpr(x86::kEcx, b.add(b.get_gpr(x86::kEcx), b.imm32(1)));
+    b.exit_syscall(0x2002);
+  }
+  const Jit::Chained ca = jit.compile_chained(a, 0xa);
+  const Jit::Chained cb = jit.compile_chained(bb, 0xb);
+  ASSERT_NE(ca.fn, nullptr);
+  ASSERT_NE(cb.fn, nullptr);
+  ASSERT_EQ(ca.exits.size(), 1u);
+  EXPECT_EQ(ca.exits[0].first, 0u);
+
+  x86::CpuState s{};
+  ir::GuestEnv env;
+  env.state = &s;
+  std::vector<uint64_t> temps(64);
+  uint64_t* t = temps.data() + 1;  // temps[-1]: the block that left
+  auto run = [&] { return Jit::run(ca.fn, env, t); };
+
+  auto exit = run();  // unlinked: A leaves through its stub
+  EXPECT_EQ(exit.kind, interp::ExitKind::Direct);
+  EXPECT_EQ(exit.slot, 0u);
+  EXPECT_EQ(s.eip, 0x2000u);
+  EXPECT_EQ(temps[0], 0xau);
+  EXPECT_EQ(s.gpr[x86::kEcx], 0u);
+
+  jit.patch_exit(ca.exits[0].second, cb.body);
+  s.eip = 0;
+  exit = run();  // linked: B runs after A, no return in between
+  EXPECT_EQ(exit.kind, interp::ExitKind::Syscall);
+  EXPECT_EQ(s.eip, 0x2002u);
+  EXPECT_EQ(temps[0], 0xbu);
+  EXPECT_EQ(s.gpr[x86::kEax], 2u);
+  EXPECT_EQ(s.gpr[x86::kEcx], 1u);
+
+  env.exit_request = 1;  // A (entered from the loop) runs; B leaves at entry
+  exit = run();
+  EXPECT_EQ(exit.kind, interp::ExitKind::Stopped);
+  EXPECT_EQ(exit.slot, backend::x64::kEntryStop);  // EIP: B's start, set by exec
+  EXPECT_EQ(temps[0], 0xbu);
+  EXPECT_EQ(s.gpr[x86::kEax], 3u);
+  EXPECT_EQ(s.gpr[x86::kEcx], 1u);
+  env.exit_request = 0;
+
+  jit.patch_exit(ca.exits[0].second, nullptr);
+  exit = run();
+  EXPECT_EQ(exit.kind, interp::ExitKind::Direct);
+  EXPECT_EQ(s.eip, 0x2000u);
+  EXPECT_EQ(s.gpr[x86::kEcx], 1u);
 }
 
 }  // namespace

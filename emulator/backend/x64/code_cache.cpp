@@ -24,7 +24,7 @@ void* near_executable(size_t size) {
 
 }  // namespace
 
-CodeCache::CodeCache(size_t bytes, Views) {
+CodeCache::CodeCache(size_t bytes) {
   m_size = (bytes + kPage - 1) & ~(kPage - 1);
   if (m_size < 4 * kTrampolineBytes) return;
   // Over-allocate by a huge page, then trim to a 2 MiB aligned start so

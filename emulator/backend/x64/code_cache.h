@@ -18,7 +18,6 @@ namespace dynemu::backend::x64 {
 // the idle cost ~7%). Shared memory would not get huge pages here
 // (shmem THP is "never") and would stay shared with a forked child; a
 // private mapping is copied on write, so user mode forks with it safely.
-// Views is accepted for the callers' sake and no longer changes anything.
 //
 // Layout: the trampolines (the prologue and epilogue all blocks share) at
 // the start, then the hot region, then the cold region (Emitter): code is
@@ -26,8 +25,7 @@ namespace dynemu::backend::x64 {
 // keeps it. flush() rewinds both cursors (the trampolines stay).
 class CodeCache {
  public:
-  enum class Views { Single, Aliased };
-  explicit CodeCache(size_t bytes, Views views = Views::Single);
+  explicit CodeCache(size_t bytes);
   ~CodeCache();
   CodeCache(const CodeCache&) = delete;
   CodeCache& operator=(const CodeCache&) = delete;
@@ -48,9 +46,6 @@ class CodeCache {
   bool empty() const { return m_hot == kTrampolineBytes && m_cold == m_cold_begin; }
   // Writes 4 bytes into code added earlier (a patched jump's rel32).
   void patch32(uint8_t* at, uint32_t value);
-  // Batches of patches (kept for callers: the memory is always writable).
-  void begin_patches() {}
-  void end_patches() {}
   // Forgets all code; bumps epoch() so holders of old pointers know.
   void flush();
   uint64_t epoch() const { return m_epoch; }

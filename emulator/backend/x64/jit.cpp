@@ -56,8 +56,8 @@ bool Jit::guest_eip_at(uintptr_t host_pc, uint32_t& eip, uint64_t& tag) const {
   return true;
 }
 
-Jit::Jit(size_t cache_bytes, CodeCache::Views views)
-    : m_cache(cache_bytes, views),
+Jit::Jit(size_t cache_bytes)
+    : m_cache(cache_bytes),
       m_emitter(std::make_unique<Emitter>(m_cache.base(), m_cache.capacity())) {
   if (m_cache.ok()) m_emitter->emit_trampolines(0, CodeCache::kTrampolineBytes, this);
 }

@@ -72,8 +72,7 @@ struct IndirectLookup {
 class Jit {
  public:
   static constexpr size_t kDefaultCacheBytes = 32u << 20;
-  explicit Jit(size_t cache_bytes = kDefaultCacheBytes,
-               CodeCache::Views views = CodeCache::Views::Single);
+  explicit Jit(size_t cache_bytes = kDefaultCacheBytes);
   ~Jit();
   Jit(const Jit&) = delete;
   Jit& operator=(const Jit&) = delete;
@@ -109,12 +108,9 @@ class Jit {
                           const IndirectLookup& indirect = {});
   // Points the patched jump at `site` (from Chained::exits, code of the
   // current epoch) at `target`, or back at its stub (null; the stubs are
-  // remembered per site for this). Each call
-  // makes the code writable and back, unless inside a batch: between
-  // begin_patches() and end_patches() it stays writable (no code runs).
+  // remembered per site for this). The code cache is always writable: a
+  // patch is one 4-byte store.
   void patch_exit(uint8_t* site, const void* target);
-  void begin_patches() { m_cache.begin_patches(); }
-  void end_patches() { m_cache.end_patches(); }
   uint64_t epoch() const { return m_cache.epoch(); }
 
   // Lazy EIP (compiled code does not store EIP per instruction): if
