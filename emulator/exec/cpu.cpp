@@ -297,19 +297,17 @@ void Cpu::Impl::print_stats() const {
                  stats.indirect_exits, stats.interrupts, stats.exceptions, stats.code_tlb_flushes);
   if (const backend::x64::Jit* jit = cache.jit.get()) {
     const backend::x64::JitStats& j = jit->stats();
-    std::fprintf(stderr,
-                 "stats: jit blocks compiled %" PRIu64 " (not compilable %" PRIu64
-                 "), host bytes %" PRIu64 " (%.1f per guest insn, hot %.1f),"
-                 " cache flushes %" PRIu64
-                 ", exits chained in host code %" PRIu64 "\n",
-                 j.blocks_compiled, j.failures, j.host_bytes,
-                 stats.guest_insns_translated
-                     ? double(j.host_bytes) / double(stats.guest_insns_translated)
-                     : 0.0,
-                 stats.guest_insns_translated
-                     ? double(j.hot_bytes) / double(stats.guest_insns_translated)
-                     : 0.0,
-                 j.flushes, stats.jit_links);
+    std::fprintf(
+        stderr,
+        "stats: jit blocks compiled %" PRIu64 " (not compilable %" PRIu64 "), host bytes %" PRIu64
+        " (%.1f per guest insn, hot %.1f),"
+        " cache flushes %" PRIu64 ", exits chained in host code %" PRIu64 "\n",
+        j.blocks_compiled, j.failures, j.host_bytes,
+        stats.guest_insns_translated ? double(j.host_bytes) / double(stats.guest_insns_translated)
+                                     : 0.0,
+        stats.guest_insns_translated ? double(j.hot_bytes) / double(stats.guest_insns_translated)
+                                     : 0.0,
+        j.flushes, stats.jit_links);
   }
 }
 
