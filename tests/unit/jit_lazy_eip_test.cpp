@@ -151,22 +151,18 @@ TEST(JitLazyEip, EipExactAtFaultsCallsAndExits) {
 // jump, leaves at once when GuestEnv::exit_request is set.
 TEST(JitLazyEip, PatchedExitsLinkUnlinkAndSeeExitRequests) {
   Jit jit(1u << 20);
-  ir::Block a;
-  a.start_eip = 0x1000;
-  {
-    Builder b(a);
-    b.insn_start(0x1000);
-    b.set_gpr(x86::kEax, b.add(b.get_gpr(x86::kEax), b.imm32(1)));
-    b.exit_jump(0x2000);
-  }
-  ir::Block bb;
-  bb.start_eip = 0x2000;
-  {
-    Builder b(bb);
-    b.insn_start(0x2000);
-    b.set_gpr(x86::kEcx, b.add(b.get_gpr(x86::kEcx), b.imm32(1)));
-    b.exit_syscall(0x2002);
-  }
+  // One instruction at `eip` adding 1 to `reg`, then `leave`.
+  auto add_one = [](uint32_t eip, x86::Gpr reg, auto leave) {
+    ir::Block block;
+    block.start_eip = eip;
+    Builder b(block);
+    b.insn_start(eip);
+    b.set_gpr(reg, b.add(b.get_gpr(reg), b.imm32(1)));
+    leave(b);
+    return block;
+  };
+  const ir::Block a = add_one(0x1000, x86::kEax, [](Builder& b) { b.exit_jump(0x2000); });
+  const ir::Block bb = add_one(0x2000, x86::kEcx, [](Builder& b) { b.exit_syscall(0x2002); });
   const Jit::Chained ca = jit.compile_chained(a, 0xa);
   const Jit::Chained cb = jit.compile_chained(bb, 0xb);
   ASSERT_NE(ca.fn, nullptr);
