@@ -1,6 +1,7 @@
 #include "emulator/backend/x64/emitter.h"
 
 #include <algorithm>
+#include <cassert>
 #include <memory>
 
 namespace dynemu::backend::x64 {
@@ -225,7 +226,9 @@ void Emitter::leave_direct(uint32_t slot, uint32_t eip) {
       jne(*stub, T_NEAR);
     }
     // jmp rel32, patched by exec (Jit::patch_exit); unlinked it goes to
-    // the stub (cold), which stores the next EIP and leaves.
+    // the stub (cold), which stores the next EIP and leaves. Sites are hot
+    // code, so they come in address order (patch_exit binary-searches them).
+    assert(!m_in_cold);
     jmp(*stub, T_NEAR);
     m_exit_sites.emplace_back(slot, static_cast<uint32_t>(getSize() - 4));
     // The code after this exit (a conditional one's fall-through) is the
