@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "emulator/backend/x64/jit.h"
@@ -104,6 +105,11 @@ class BackendOps : public ::testing::Test {
   }
   void randomize_mem() {
     for (auto& b : m_mem) b = static_cast<uint8_t>(m_rng());
+  }
+  // Two guest addresses inside m_mem (with room for 16 bytes), from EAX and EBX.
+  static std::pair<ir::Value, ir::Value> mem_addresses(ir::Builder& b) {
+    const ir::Value mask = b.imm32(kMemSize - 16);
+    return {b.and_(b.get_gpr(x86::kEax), mask), b.and_(b.get_gpr(x86::kEbx), mask)};
   }
 };
 
@@ -206,9 +212,7 @@ TEST_F(BackendOps, MemoryStateAndFlags) {
     ir::Block block;
     ir::Builder b(block);
     b.insn_start(0x1000);
-    const ir::Value mask = b.imm32(kMemSize - 16);
-    const ir::Value a0 = b.and_(b.get_gpr(x86::kEax), mask);
-    const ir::Value a1 = b.and_(b.get_gpr(x86::kEbx), mask);
+    const auto [a0, a1] = mem_addresses(b);
     const ir::Value v8 = b.load8(a0), v16 = b.load16(a0), v32 = b.load32(a1);
     const ir::Value v64 = b.load64(a1);
     b.store8(b.add(a1, 3u), b.get_gpr(x86::kEcx));
@@ -247,9 +251,7 @@ TEST_F(BackendOps, HostProtectedStores) {
     ir::Block block;
     ir::Builder b(block);
     b.insn_start(0x1000);
-    const ir::Value mask = b.imm32(kMemSize - 16);
-    const ir::Value a0 = b.and_(b.get_gpr(x86::kEax), mask);
-    const ir::Value a1 = b.and_(b.get_gpr(x86::kEbx), mask);
+    const auto [a0, a1] = mem_addresses(b);
     const uint32_t c = value();
     b.store8(a0, b.imm32(c));
     b.store16(b.add(a1, 1u), b.imm32(c));
