@@ -180,7 +180,7 @@ CpuExit Cpu::Impl::run() {
       block = prev.block->succ[prev.slot];
       ++stats.chained;
     } else {
-      const BlockKey key{state.eip, state.seg[x86::kCs].base, user_mode_of(state)};
+      const BlockKey key{state.eip, state.seg[x86::kCs].base, x86::user_block_mode(state)};
       cache.collect();  // nothing runs now: dropped blocks can go
       block = cache.find(key);
       if (!block) {

@@ -21,14 +21,6 @@
 
 namespace dynemu::exec {
 
-// The block key's mode for the current state (x86/system/mode_bits.h).
-inline uint32_t system_mode_of(const x86::CpuState& s) {
-  return x86::system_block_mode(s);
-}
-inline uint32_t user_mode_of(const x86::CpuState& s) {
-  return x86::user_block_mode(s);
-}
-
 struct Cpu::Impl {
   explicit Impl(const CpuConfig& c)
       : config(c),

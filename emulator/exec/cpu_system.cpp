@@ -123,7 +123,7 @@ CachedBlock* Cpu::Impl::translate_system(const BlockKey& key) {
 }
 
 CachedBlock* Cpu::Impl::find_system_block(bool& shutdown) {
-  const uint32_t mode = system_mode_of(state);
+  const uint32_t mode = x86::system_block_mode(state);
   const bool user = ir::mode_cpl(mode) == 3;
   const uint32_t linear = state.seg[x86::kCs].base + state.eip;
   uint32_t phys = 0, error = 0;

@@ -9,7 +9,7 @@ namespace dynemu::exec {
 
 interp::BlockExit Cpu::Impl::run_smc_single_insn() {
   smc_single_step = false;
-  const BlockKey key{state.eip, state.seg[x86::kCs].base, user_mode_of(state)};
+  const BlockKey key{state.eip, state.seg[x86::kCs].base, x86::user_block_mode(state)};
   x86::TranslateRequest req;
   req.fetch = [this](uint32_t addr, uint8_t* out, uint32_t len) { return fetch(addr, out, len); };
   req.max_insns = 1;

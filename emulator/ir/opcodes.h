@@ -56,7 +56,7 @@ enum Effect : uint16_t {
   kMayExit = 1 << 7,     // may leave the block (ExitIf)
   kTerminator = 1 << 8,  // always leaves the block; must be last
   // Helpers only: its CpuState writes leave what the block key depends on
-  // (system mode: exec's system_mode_of, CS base) as the block found it, or
+  // (x86::system_block_mode, CS base) as the block found it, or
   // it sets GuestEnv::block_invalidated, so exec may chain the block's exits
   // (block_keeps_mode). The engines check that flag after a call that may
   // store (then leave at the next instruction boundary, no chained exit):

@@ -29,7 +29,7 @@ inline constexpr uint32_t kModeSegCheckMask = 0x3fu << kModeSegCheckShift;
 inline constexpr uint32_t kModeCodeLimit = 1u << 14;
 
 // The segment bits of the block key for state `s` (system mode). exec ORs
-// them into the mode it computes (exec/cpu_impl.h, system_mode_of).
+// them into the mode it computes (mode_bits.h, system_block_mode).
 uint32_t segment_check_mode(const CpuState& s);
 
 // Whether an access of `bytes` at `offset` through segment `seg` (a write if
